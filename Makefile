@@ -1,0 +1,81 @@
+# smtpd and pop3d: small mail servers run once per connection by a superserver.
+#
+#   make                 build (objects under build/plain/)
+#   make test            run the whole bats suite under t/
+#   make check-sanitize  the same suite, built with -fsanitize=address,undefined
+#   make clean
+#
+# SANITIZE=1 selects the sanitized build for any target; it lives in
+# build/san/ so switching does not rebuild the plain objects.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+SANITIZE ?= 0
+
+ifeq ($(SANITIZE),1)
+VARIANT  := san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+else
+VARIANT  := plain
+SANFLAGS :=
+endif
+
+B        := build/$(VARIANT)
+WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2
+ALL_CPPFLAGS := -D_DEFAULT_SOURCE -I. $(CPPFLAGS)
+ALL_CFLAGS   := $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
+ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
+LDLIBS   := -lcrypt
+
+COMMON_SRC := $(wildcard common/*.c)
+SPOOL_SRC  := $(wildcard spool/*.c)
+TOOLS      := spooltool usertool linetool
+UNITS      := unit_line unit_md5 unit_users unit_quote
+
+LIBCOMMON := $(B)/libcommon.a
+LIBSPOOL  := $(B)/libspool.a
+BIN       := $(B)/bin
+
+PROGRAMS  :=
+TEST_BINS := $(addprefix $(BIN)/,$(TOOLS) $(UNITS))
+
+.PHONY: all test check-sanitize clean
+all: $(PROGRAMS) $(TEST_BINS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_SRC:%.c=$(B)/%.o)
+	rm -f $@ && $(AR) rcs $@ $^
+$(LIBSPOOL): $(SPOOL_SRC:%.c=$(B)/%.o)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN)/%: $(B)/t/tools/%.o $(LIBSPOOL) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BIN)/unit_%: $(B)/t/unit/unit_%.o $(LIBSPOOL) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The suite finds the binaries under test through BIN; sanitizer reports of
+# any process, background ones included, land in SAN_LOGS and fail the run.
+SAN_LOGS := $(abspath $(B)/sanitizer-logs)
+test: all
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	BIN=$(abspath $(BIN)) SANITIZE=$(SANITIZE) SAN_LOGS=$(SAN_LOGS) \
+	ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$(SAN_LOGS)/ubsan:print_stacktrace=1:halt_on_error=1 \
+	    bats t/
+	@if [ -n "$$(ls -A $(SAN_LOGS))" ]; then \
+	    echo "sanitizer reports:"; cat $(SAN_LOGS)/*; exit 1; fi
+
+check-sanitize:
+	$(MAKE) SANITIZE=1 test
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,139 @@
+/* MD5 as specified in RFC 1321; written from the RFC's description. */
+#include <string.h>
+
+#include "common/md5.h"
+
+static void md5_block(uint32_t state[4], const unsigned char *p);
+
+/* Per-round shift amounts and the sine-derived constants, RFC 1321 3.4. */
+static const unsigned char md5_shift[64] = {
+	7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+	5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
+	4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+	6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+};
+
+static const uint32_t md5_sine[64] = {
+	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a,
+	0xa8304613, 0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be,
+	0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340,
+	0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+	0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8,
+	0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
+	0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
+	0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+	0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92,
+	0xffeff47d, 0x85845dd1, 0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
+	0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
+};
+
+void
+md5_init(struct md5 *m)
+{
+	m->state[0] = 0x67452301;
+	m->state[1] = 0xefcdab89;
+	m->state[2] = 0x98badcfe;
+	m->state[3] = 0x10325476;
+	m->bytes = 0;
+}
+
+static void
+md5_block(uint32_t state[4], const unsigned char *p)
+{
+	uint32_t x[16];
+	uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+
+	/* The words of a block are little-endian whatever the host is. */
+	for (int i = 0; i < 16; i++)
+		x[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
+		    (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
+
+	for (int i = 0; i < 64; i++) {
+		uint32_t f, t;
+		int g;
+
+		switch (i / 16) {
+		case 0:
+			f = (b & c) | (~b & d);
+			g = i;
+			break;
+		case 1:
+			f = (d & b) | (~d & c);
+			g = (5 * i + 1) % 16;
+			break;
+		case 2:
+			f = b ^ c ^ d;
+			g = (3 * i + 5) % 16;
+			break;
+		default:
+			f = c ^ (b | ~d);
+			g = (7 * i) % 16;
+			break;
+		}
+		t = a + f + md5_sine[i] + x[g];
+		a = d;
+		d = c;
+		c = b;
+		b = b + (t << md5_shift[i] | t >> (32 - md5_shift[i]));
+	}
+	state[0] += a;
+	state[1] += b;
+	state[2] += c;
+	state[3] += d;
+}
+
+void
+md5_update(struct md5 *m, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t used = (size_t)(m->bytes % sizeof m->block);
+
+	m->bytes += len;
+	if (used > 0) {
+		size_t take = sizeof m->block - used;
+
+		if (take > len)
+			take = len;
+		memcpy(m->block + used, p, take);
+		p += take;
+		len -= take;
+		if (used + take < sizeof m->block)
+			return;
+		md5_block(m->state, m->block);
+	}
+	for (; len >= sizeof m->block; p += sizeof m->block,
+	    len -= sizeof m->block)
+		md5_block(m->state, p);
+	if (len > 0)
+		memcpy(m->block, p, len);
+}
+
+void
+md5_final(struct md5 *m, unsigned char digest[MD5_DIGEST_LEN])
+{
+	static const unsigned char pad[64] = { 0x80 };
+	unsigned char bits[8];
+	uint64_t nbits = m->bytes * 8;
+	size_t used = (size_t)(m->bytes % 64);
+
+	for (int i = 0; i < 8; i++)
+		bits[i] = (unsigned char)(nbits >> (8 * i));
+	/* Pad to 56 mod 64, then the 64-bit length: RFC 1321 3.1 and 3.2. */
+	md5_update(m, pad, used < 56 ? 56 - used : 120 - used);
+	md5_update(m, bits, sizeof bits);
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 4; j++)
+			digest[4 * i + j] = (unsigned char)(m->state[i] >> (8 * j));
+}
+
+void
+md5_hex(const unsigned char digest[MD5_DIGEST_LEN], char hex[MD5_HEX_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < MD5_DIGEST_LEN; i++) {
+		hex[2 * i] = digits[digest[i] >> 4];
+		hex[2 * i + 1] = digits[digest[i] & 0xf];
+	}
+	hex[MD5_HEX_LEN] = '\0';
+}

@@ -1,0 +1,18 @@
+/*
+ * secret: handling of passwords and other secrets.
+ *
+ * secret_equal() takes time that depends only on the lengths, never on
+ * where the first difference is. secret_wipe() clears memory in a way the
+ * compiler may not optimise away; call it on every buffer that held a
+ * password once it is no longer needed.
+ */
+#ifndef COMMON_SECRET_H
+#define COMMON_SECRET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+bool	secret_equal(const void *a, size_t alen, const void *b, size_t blen);
+void	secret_wipe(void *p, size_t len);
+
+#endif

@@ -1,0 +1,237 @@
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/secret.h"
+#include "common/users.h"
+
+struct users_scheme_name {
+	const char		*name;
+	enum users_scheme	 scheme;
+	const char		*hash_prefix;	/* what the crypt string starts with */
+};
+
+/* Dovecot's names for the schemes SPEC section 5 lists. */
+static const struct users_scheme_name users_schemes[] = {
+	{ "PLAIN",		USERS_PLAIN,	"" },
+	{ "CLEARTEXT",		USERS_PLAIN,	"" },
+	{ "CRYPT",		USERS_CRYPT,	"" },
+	{ "MD5-CRYPT",		USERS_CRYPT,	"$1$" },
+	{ "SHA256-CRYPT",	USERS_CRYPT,	"$5$" },
+	{ "SHA512-CRYPT",	USERS_CRYPT,	"$6$" },
+	{ "BLF-CRYPT",		USERS_CRYPT,	"$2" },
+};
+
+/* Used as crypt(3) setting for unknown users when the file has no hash. */
+static const char users_fallback_hash[] =
+    "$6$usersdummysalt$"
+    "Ufb1qyWx7sX9hxY5bq0Cbr2C6tV1Qdz5HBN7vO3k2n9iQm4wE1rT8yU0pL6aZ3sD"
+    "5fG7hJ9kK1lM3nB5vC7x";
+
+static int users_parse_line(struct users *u, char *line, size_t lineno);
+static int users_entry_cmp(const void *a, const void *b);
+
+bool
+users_name_valid(const char *name, size_t len)
+{
+	if (len == 0 || len > USERS_NAME_MAX || name[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '+' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* Adds the entry on line, or logs why not. Returns -1 only on ENOMEM. */
+static int
+users_parse_line(struct users *u, char *line, size_t lineno)
+{
+	char *secret, *end;
+	enum users_scheme scheme = USERS_CRYPT;
+
+	if (line[0] == '#' || line[strspn(line, " \t\r")] == '\0')
+		return 0;
+	line[strcspn(line, "\r")] = '\0';
+	secret = strchr(line, ':');
+	if (secret == NULL) {
+		log_warnx("users file line %zu: no ':' after the name, skipped",
+		    lineno);
+		return 0;
+	}
+	*secret++ = '\0';
+	if ((end = strchr(secret, ':')) != NULL)
+		*end = '\0';
+	if (!users_name_valid(line, strlen(line))) {
+		log_warnx("users file line %zu: invalid user name, skipped",
+		    lineno);
+		return 0;
+	}
+	if (secret[0] == '{') {
+		const struct users_scheme_name *found = NULL;
+		char *close = strchr(secret, '}');
+
+		for (size_t i = 0; close != NULL &&
+		    i < sizeof users_schemes / sizeof users_schemes[0]; i++) {
+			size_t n = strlen(users_schemes[i].name);
+
+			if ((size_t)(close - secret - 1) == n &&
+			    strncasecmp(secret + 1, users_schemes[i].name, n) == 0)
+				found = &users_schemes[i];
+		}
+		if (found == NULL ||
+		    strncmp(close + 1, found->hash_prefix,
+		    strlen(found->hash_prefix)) != 0) {
+			log_warnx("users file line %zu: unknown scheme or "
+			    "malformed hash, skipped", lineno);
+			return 0;
+		}
+		scheme = found->scheme;
+		secret = close + 1;
+	}
+	if (scheme == USERS_CRYPT && secret[0] == '\0') {
+		log_warnx("users file line %zu: empty hash, skipped", lineno);
+		return 0;
+	}
+	for (char *p = line; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+
+	struct users_entry *grown = realloc(u->entries,
+	    (u->count + 1) * sizeof *u->entries);
+	if (grown == NULL)
+		return -1;
+	u->entries = grown;
+	u->entries[u->count++] = (struct users_entry){
+		.name = line, .secret = secret, .scheme = scheme,
+	};
+	if (scheme == USERS_CRYPT && u->dummy_hash == users_fallback_hash)
+		u->dummy_hash = secret;
+	return 0;
+}
+
+static int
+users_entry_cmp(const void *a, const void *b)
+{
+	const struct users_entry *ea = a, *eb = b;
+
+	return strcmp(ea->name, eb->name);
+}
+
+int
+users_load(struct users *u, const char *path, size_t max_bytes)
+{
+	struct stat st;
+	size_t lineno = 0, kept = 0;
+	int fd, saved;
+
+	*u = (struct users){ .dummy_hash = users_fallback_hash };
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max_bytes) {
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		goto fail;
+	}
+	if ((u->text = malloc((size_t)st.st_size + 1)) == NULL)
+		goto fail;
+	while (u->text_len < (size_t)st.st_size) {
+		ssize_t n = read(fd, u->text + u->text_len,
+		    (size_t)st.st_size - u->text_len);
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		u->text_len += (size_t)n;
+	}
+	u->text[u->text_len] = '\0';
+	(void)close(fd);
+	fd = -1;
+
+	for (char *line = u->text, *nl; line != NULL; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		lineno++;
+		if (users_parse_line(u, line, lineno) == -1)
+			goto fail;
+	}
+	if (u->count > 0)
+		qsort(u->entries, u->count, sizeof *u->entries,
+		    users_entry_cmp);
+	/* The first line for a name wins, as with Dovecot's passwd-file. */
+	for (size_t i = 0; i < u->count; i++) {
+		if (kept > 0 &&
+		    strcmp(u->entries[kept - 1].name, u->entries[i].name) == 0) {
+			log_warnx("users file: %s appears more than once; "
+			    "the first line counts", u->entries[i].name);
+			continue;
+		}
+		u->entries[kept++] = u->entries[i];
+	}
+	u->count = kept;
+	return 0;
+fail:
+	saved = errno;
+	if (fd != -1)
+		(void)close(fd);
+	users_free(u);
+	errno = saved;
+	return -1;
+}
+
+void
+users_free(struct users *u)
+{
+	if (u->text != NULL)
+		secret_wipe(u->text, u->text_len);
+	free(u->text);
+	free(u->entries);
+	*u = (struct users){ .dummy_hash = users_fallback_hash };
+}
+
+const struct users_entry *
+users_find(const struct users *u, const char *name)
+{
+	char lower[USERS_NAME_MAX + 1];
+	size_t len = strlen(name);
+	struct users_entry key = { .name = lower };
+
+	if (!users_name_valid(name, len) || u->count == 0)
+		return NULL;
+	for (size_t i = 0; i <= len; i++)
+		lower[i] = (name[i] >= 'A' && name[i] <= 'Z') ?
+		    (char)(name[i] - 'A' + 'a') : name[i];
+	return bsearch(&key, u->entries, u->count, sizeof *u->entries,
+	    users_entry_cmp);
+}
+
+bool
+users_pass_verify(const struct users *u, const struct users_entry *e,
+    const char *pass, size_t len)
+{
+	/* A NUL inside the password can never match; still do the work. */
+	bool clean = strlen(pass) == len;
+	const char *hash;
+
+	if (e != NULL && e->scheme == USERS_PLAIN)
+		return secret_equal(pass, len, e->secret, strlen(e->secret)) &&
+		    clean;
+	hash = crypt(pass, e != NULL ? e->secret : u->dummy_hash);
+	if (e == NULL || hash == NULL || hash[0] == '*')
+		return false;
+	return secret_equal(hash, strlen(hash), e->secret, strlen(e->secret)) &&
+	    clean;
+}

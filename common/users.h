@@ -1,0 +1,57 @@
+/*
+ * users: the users file of SPEC section 5, a subset of Dovecot's
+ * passwd-file: "name:{SCHEME}secret[:ignored...]", '#' comments.
+ *
+ * users_name_valid() is the one check every user name passes before any
+ * path is built from it. Lookups ignore case. users_pass_verify() does the
+ * same work for an unknown user as for a known one (a crypt(3) of the
+ * file's first hash), so timing tells nothing about which names exist.
+ */
+#ifndef COMMON_USERS_H
+#define COMMON_USERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* SPEC 5: names are 1-64 of A-Z a-z 0-9 . _ + -, not starting with '.'. */
+#define USERS_NAME_MAX	64
+
+enum users_scheme {
+	USERS_PLAIN,		/* {PLAIN}, {CLEARTEXT}: usable for APOP, CRAM-MD5 */
+	USERS_CRYPT,		/* {CRYPT}, {*-CRYPT} or no prefix: crypt(3) */
+};
+
+struct users_entry {
+	const char		*name;	/* lower case */
+	const char		*secret;
+	enum users_scheme	 scheme;
+};
+
+struct users {
+	struct users_entry	*entries;	/* sorted by name */
+	size_t			 count;
+	char			*text;		/* the file; entries point here */
+	size_t			 text_len;
+	const char		*dummy_hash;	/* crypt(3) work for unknown users */
+};
+
+/*
+ * Reads and parses path. Malformed lines are logged and skipped. Returns 0,
+ * or -1 with errno (EFBIG when the file exceeds max_bytes).
+ */
+int	users_load(struct users *u, const char *path, size_t max_bytes);
+void	users_free(struct users *u);
+
+bool	users_name_valid(const char *name, size_t len);
+
+/* The entry for name (any case), or NULL for an unknown or invalid name. */
+const struct users_entry *users_find(const struct users *u, const char *name);
+
+/*
+ * True when pass (len bytes, NUL-terminated) is the password of e. e may be
+ * NULL (unknown user): the same work is done and the answer is false.
+ */
+bool	users_pass_verify(const struct users *u, const struct users_entry *e,
+	    const char *pass, size_t len);
+
+#endif

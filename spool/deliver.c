@@ -1,0 +1,188 @@
+/*
+ * Appending one finished message to several mailboxes, all or nothing:
+ * lock every mailbox in name order, recover, journal, append, fsync each;
+ * on any failure truncate every mailbox touched back to its old size.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "spool/internal.h"
+
+struct deliver_target {
+	char		 name[USERS_NAME_MAX + 1];
+	const char	*user;		/* as the caller spelt it */
+	int		 fd;
+	int		 jfd;		/* journal, while an append is open */
+	struct stat	 st;
+	off_t		 before;
+	off_t		 after;
+};
+
+static int deliver_target_cmp(const void *a, const void *b);
+static enum spool_status deliver_append(struct spool_msg *m,
+	    struct deliver_target *t, char *buf);
+static void deliver_undo(struct deliver_target *t);
+
+static int
+deliver_target_cmp(const void *a, const void *b)
+{
+	const struct deliver_target *ta = a, *tb = b;
+
+	return strcmp(ta->name, tb->name);
+}
+
+/* Journals, then writes a separator if needed and the message. */
+static enum spool_status
+deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf)
+{
+	char tail[2] = { '\n', '\n' }, head[SPOOL_HEAD_MAX];
+	const char *sep = "";
+	size_t sep_len = 0, head_len, k;
+	enum spool_status status;
+
+	/*
+	 * The previous message must end in an empty line, or our From_ line
+	 * would join its last line (a file another program wrote, or one
+	 * whose last line had no newline).
+	 */
+	t->before = t->st.st_size;
+	k = t->before >= 2 ? 2 : (size_t)t->before;
+	if (k > 0 && spool_pread_all(t->fd, tail + 2 - k, k,
+	    t->before - (off_t)k) == -1)
+		return SPOOL_IOERR;
+	if (tail[1] != '\n') {
+		sep = "\n\n";
+		sep_len = 2;
+	} else if (tail[0] != '\n') {
+		sep = "\n";
+		sep_len = 1;
+	}
+	t->after = t->before + (off_t)sep_len + m->size;
+	memcpy(head, sep, sep_len);
+	head_len = sep_len + m->head_len < sizeof head ?
+	    sep_len + m->head_len : sizeof head;
+	memcpy(head + sep_len, m->head, head_len - sep_len);
+
+	status = spool_journal_begin(m->dirfd, t->name, &t->st, t->before,
+	    t->after, head, head_len, &t->jfd);
+	if (status != SPOOL_OK)
+		return status;
+	if (spool_write_all(t->fd, sep, sep_len) == -1)
+		return spool_errno_status(errno);
+	if (m->fd == -1) {
+		if (spool_write_all(t->fd, m->mem, m->mem_len) == -1)
+			return spool_errno_status(errno);
+		return SPOOL_OK;
+	}
+	for (off_t off = 0; off < m->size;) {
+		size_t n = m->size - off < SPOOL_IO_BUF ?
+		    (size_t)(m->size - off) : SPOOL_IO_BUF;
+
+		if (spool_pread_all(m->fd, buf, n, off) == -1 ||
+		    spool_write_all(t->fd, buf, n) == -1)
+			return spool_errno_status(errno);
+		off += (off_t)n;
+	}
+	return SPOOL_OK;
+}
+
+/* Takes a failed or unconfirmed append back out of a mailbox. */
+static void
+deliver_undo(struct deliver_target *t)
+{
+	int saved = errno;
+
+	if (ftruncate(t->fd, t->before) == -1 || spool_fsync(t->fd) == -1) {
+		/* The journal stays "begin": the next locker retries. */
+		log_warn("mailbox %s: rolling back a failed delivery", t->name);
+		(void)close(t->jfd);
+	} else {
+		spool_journal_done(t->jfd, &t->st, t->before, t->after);
+	}
+	t->jfd = -1;
+	errno = saved;
+}
+
+enum spool_status
+spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
+    int wait_secs, const char **failed_user)
+{
+	struct deliver_target *t;
+	struct timespec deadline;
+	enum spool_status status;
+	size_t n = 0, i = 0, done = 0;
+	char *buf = NULL;
+	int saved;
+
+	if ((status = spool_msg_finish(m)) != SPOOL_OK) {
+		errno = m->error_errno;
+		return status;
+	}
+	if (count == 0)
+		return SPOOL_OK;
+	if ((t = calloc(count, sizeof *t)) == NULL ||
+	    (m->fd != -1 && (buf = malloc(SPOOL_IO_BUF)) == NULL)) {
+		saved = errno;
+		free(t);
+		errno = saved;
+		return SPOOL_IOERR;
+	}
+	for (i = 0; i < count; i++) {
+		if (!spool_name_lower(users[i], t[i].name)) {
+			status = SPOOL_BADNAME;
+			errno = EINVAL;
+			goto fail;
+		}
+		t[i].user = users[i];
+		t[i].fd = t[i].jfd = -1;
+	}
+	qsort(t, count, sizeof *t, deliver_target_cmp);
+	for (i = 0; i < count; i++)
+		if (n == 0 || strcmp(t[n - 1].name, t[i].name) != 0)
+			t[n++] = t[i];
+
+	spool_deadline(&deadline, wait_secs);
+	for (i = 0; i < n; i++) {
+		status = spool_lock(m->dirfd, t[i].name, true, &deadline,
+		    &t[i].fd, &t[i].st);
+		if (status == SPOOL_OK)
+			status = spool_journal_recover(m->dirfd, t[i].name,
+			    t[i].fd, &t[i].st);
+		if (status != SPOOL_OK)
+			goto fail;
+	}
+	for (i = 0; i < n; i++, done++)
+		if ((status = deliver_append(m, &t[i], buf)) != SPOOL_OK)
+			goto fail;
+	for (i = 0; i < n; i++)
+		if (spool_fsync(t[i].fd) == -1) {
+			status = spool_errno_status(errno);
+			goto fail;
+		}
+	for (i = 0; i < n; i++)
+		spool_journal_done(t[i].jfd, &t[i].st, t[i].before, t[i].after);
+	status = SPOOL_OK;
+	goto out;
+fail:
+	saved = errno;
+	if (failed_user != NULL)
+		*failed_user = i < count ? t[i].user : NULL;
+	if (status == SPOOL_BADNAME && failed_user != NULL)
+		*failed_user = users[i];
+	for (size_t j = 0; j < n && j <= done; j++)
+		if (t[j].jfd != -1)
+			deliver_undo(&t[j]);
+	errno = saved;
+out:
+	saved = errno;
+	for (i = 0; i < n; i++)
+		if (t[i].fd != -1)
+			(void)close(t[i].fd);
+	free(t);
+	free(buf);
+	errno = saved;
+	return status;
+}

@@ -1,0 +1,94 @@
+/*
+ * internal: what the spool's files share; programs include spool.h only.
+ */
+#ifndef SPOOL_INTERNAL_H
+#define SPOOL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "common/users.h"
+#include "spool/spool.h"
+
+/* Chunk for copying and scanning mailboxes: large reads, few syscalls. */
+#define SPOOL_IO_BUF		(256 * 1024)
+/* While waiting for a lock, wake this often to check the deadline. */
+#define SPOOL_LOCK_TICK_USEC	20000
+/* ".user.journal", ".user.rewrite", ".user.pop": a dot, the name, a suffix. */
+#define SPOOL_AUX_NAME_MAX	(1 + USERS_NAME_MAX + 16)
+
+enum spool_status spool_errno_status(int err);
+
+/* Validates user and writes its lower-case form to out. */
+bool	spool_name_lower(const char *user, char out[USERS_NAME_MAX + 1]);
+void	spool_aux_name(char out[SPOOL_AUX_NAME_MAX], const char *name,
+	    const char *suffix);
+
+int	spool_dir_open(const char *dir);
+void	spool_deadline(struct timespec *deadline, int wait_secs);
+
+/*
+ * Opens dirfd/name read-write, refusing anything but a regular file of our
+ * own with one link. Missing: creates it (mode 0600) when create, else
+ * *fdp = -1 and SPOOL_OK.
+ */
+enum spool_status spool_file_open(int dirfd, const char *name, bool create,
+	    int *fdp, struct stat *st);
+/* flock(op) waiting until deadline: 0, or -1 with errno (ETIMEDOUT). */
+int	spool_flock_until(int fd, int op, const struct timespec *deadline);
+/*
+ * spool_file_open() then LOCK_EX, re-opening while the path names another
+ * inode than the one locked (invariant 1). *st is fresh after locking.
+ */
+enum spool_status spool_lock(int dirfd, const char *name, bool create,
+	    const struct timespec *deadline, int *fdp, struct stat *st);
+
+int	spool_write_all(int fd, const void *data, size_t len);
+/* Reads exactly len bytes at off: 0, or -1 (errno EIO on a short file). */
+int	spool_pread_all(int fd, void *data, size_t len, off_t off);
+int	spool_fsync(int fd);
+
+/*
+ * Ends a message: gives back held prefix bytes, ends the last line, adds
+ * the empty line and moves spilled bytes to the file. Idempotent.
+ */
+enum spool_status spool_msg_finish(struct spool_msg *m);
+
+/* Invariant 2: the append journal. Callers hold the mailbox lock. */
+enum spool_status spool_journal_recover(int dirfd, const char *name,
+	    int boxfd, struct stat *st);
+enum spool_status spool_journal_begin(int dirfd, const char *name,
+	    const struct stat *st, off_t before, off_t after,
+	    const char *head, size_t head_len, int *jfdp);
+void	spool_journal_done(int jfd, const struct stat *st, off_t before,
+	    off_t after);
+
+/*
+ * The line-start machine for ^>*From  lines, fed one byte at a time at
+ * the start of a line; its held bytes are only '>'s and a prefix of
+ * "From ", so they are re-made from the counts rather than stored.
+ */
+enum spool_prefix {
+	SPOOL_PREFIX_MORE,	/* consumed; still undecided */
+	SPOOL_PREFIX_FROM,	/* consumed; the line starts "From " */
+	SPOOL_PREFIX_QUOTED,	/* consumed; the line starts ">...>From " */
+	SPOOL_PREFIX_PLAIN,	/* not consumed: the line is neither */
+};
+
+struct spool_prefix_state {
+	size_t	gts;		/* '>'s at the line start */
+	size_t	matched;	/* bytes of "From " after them */
+};
+
+enum spool_prefix spool_prefix_feed(struct spool_prefix_state *s, char c);
+/*
+ * Re-makes the held bytes with gts + extra_gts '>'s: extra_gts is +1 to
+ * quote, -1 to unquote, 0 to give them back as they were.
+ */
+int	spool_prefix_emit(const struct spool_prefix_state *s, int extra_gts,
+	    int (*emit)(void *ctx, const char *data, size_t len), void *ctx);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * Building a message in mbox form before any mailbox is locked: From_
+ * line, body with mboxrd quoting, final empty line. Small messages stay in
+ * memory; larger ones spill to an unlinked file in the spool directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spool/internal.h"
+
+/* Where a line start is: in the middle of a line, or feeding the prefix. */
+#define MSG_MID_LINE	(-1)
+#define MSG_LINE_START	0
+
+/* RFC 5321 4.5.3.1.3: a path is at most 256 octets. */
+#define MSG_SENDER_MAX	256
+/* Name clashes of the spill file before giving up (pid and time differ). */
+#define MSG_SPILL_TRIES	100
+
+static int msg_emit(void *ctx, const char *data, size_t len);
+static int msg_spill(struct spool_msg *m);
+static enum spool_status msg_fail(struct spool_msg *m, int err);
+
+static enum spool_status
+msg_fail(struct spool_msg *m, int err)
+{
+	if (m->error == SPOOL_OK) {
+		m->error = spool_errno_status(err);
+		m->error_errno = err;
+	}
+	return m->error;
+}
+
+/* Moves the in-memory bytes to an unlinked file: memory stays bounded. */
+static int
+msg_spill(struct spool_msg *m)
+{
+	for (int tries = 0; m->fd == -1; tries++) {
+		struct timespec now;
+		char name[64];
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		snprintf(name, sizeof name, ".msg.%ld.%ld.%d", (long)getpid(),
+		    (long)now.tv_nsec, tries);
+		m->fd = openat(m->dirfd, name, O_RDWR | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (m->fd == -1 && (errno != EEXIST || tries >= MSG_SPILL_TRIES))
+			return -1;
+		/* Unlinked at once: a killed process leaves nothing behind. */
+		if (m->fd != -1 && unlinkat(m->dirfd, name, 0) == -1)
+			return -1;
+	}
+	if (spool_write_all(m->fd, m->mem, m->mem_len) == -1)
+		return -1;
+	m->mem_len = 0;
+	return 0;
+}
+
+static int
+msg_emit(void *ctx, const char *data, size_t len)
+{
+	struct spool_msg *m = ctx;
+
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < len && m->head_len < sizeof m->head; i++)
+		m->head[m->head_len++] = data[i];
+	m->size += (off_t)len;
+	if (len >= 2) {
+		m->last[0] = data[len - 2];
+		m->last[1] = data[len - 1];
+	} else {
+		m->last[0] = m->last[1];
+		m->last[1] = data[0];
+	}
+	while (len > 0) {
+		size_t room = sizeof m->mem - m->mem_len;
+		size_t n = len < room ? len : room;
+
+		memcpy(m->mem + m->mem_len, data, n);
+		m->mem_len += n;
+		data += n;
+		len -= n;
+		if (m->mem_len == sizeof m->mem && msg_spill(m) == -1) {
+			msg_fail(m, errno);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+enum spool_status
+spool_msg_open(struct spool_msg *m, const char *dir, const char *sender,
+    time_t when)
+{
+	char line[MSG_SENDER_MAX + 64], date[32];
+	struct tm tm;
+	size_t len;
+
+	m->fd = -1;
+	m->size = 0;
+	m->error = SPOOL_OK;
+	m->error_errno = 0;
+	m->quote_state = MSG_LINE_START;
+	m->quote_gts = 0;
+	m->finished = false;
+	m->last[0] = m->last[1] = '\n';
+	m->mem_len = 0;
+	m->head_len = 0;
+	if ((m->dirfd = spool_dir_open(dir)) == -1)
+		return msg_fail(m, errno);
+
+	/* RFC 4155: "From " sender asctime-date; the sender is one word. */
+	if (sender == NULL || sender[0] == '\0')
+		sender = "MAILER-DAEMON";
+	len = (size_t)snprintf(line, sizeof line, "From ");
+	for (const char *p = sender; *p != '\0' && len < 5 + MSG_SENDER_MAX;
+	    p++) {
+		unsigned char c = (unsigned char)*p;
+
+		line[len++] = c <= ' ' || c == 0x7f ? '_' : (char)c;
+	}
+	if (localtime_r(&when, &tm) == NULL ||
+	    strftime(date, sizeof date, "%a %b %e %H:%M:%S %Y", &tm) == 0)
+		snprintf(date, sizeof date, "Thu Jan  1 00:00:00 1970");
+	len += (size_t)snprintf(line + len, sizeof line - len, " %s\n", date);
+	msg_emit(m, line, len);
+	return m->error;
+}
+
+enum spool_status
+spool_msg_write(struct spool_msg *m, const char *data, size_t len)
+{
+	struct spool_prefix_state ps = { .gts = m->quote_gts,
+	    .matched = m->quote_state > 0 ? (size_t)m->quote_state : 0 };
+
+	while (len > 0 && m->error == SPOOL_OK) {
+		if (m->quote_state == MSG_MID_LINE) {
+			const char *nl = memchr(data, '\n', len);
+			size_t n = nl != NULL ? (size_t)(nl - data) + 1 : len;
+
+			msg_emit(m, data, n);
+			data += n;
+			len -= n;
+			if (nl != NULL) {
+				m->quote_state = MSG_LINE_START;
+				ps = (struct spool_prefix_state){ 0 };
+			}
+			continue;
+		}
+		switch (spool_prefix_feed(&ps, *data)) {
+		case SPOOL_PREFIX_MORE:
+			data++;
+			len--;
+			m->quote_state = (int)ps.matched;
+			continue;
+		case SPOOL_PREFIX_FROM:
+		case SPOOL_PREFIX_QUOTED:
+			data++;
+			len--;
+			spool_prefix_emit(&ps, 1, msg_emit, m);
+			break;
+		case SPOOL_PREFIX_PLAIN:
+			spool_prefix_emit(&ps, 0, msg_emit, m);
+			break;
+		}
+		m->quote_state = MSG_MID_LINE;
+	}
+	m->quote_gts = ps.gts;
+	return m->error;
+}
+
+enum spool_status
+spool_msg_finish(struct spool_msg *m)
+{
+	struct spool_prefix_state ps = { .gts = m->quote_gts,
+	    .matched = m->quote_state > 0 ? (size_t)m->quote_state : 0 };
+
+	if (m->finished || m->error != SPOOL_OK)
+		return m->error;
+	m->finished = true;
+	if (m->quote_state != MSG_MID_LINE)
+		spool_prefix_emit(&ps, 0, msg_emit, m);
+	if (m->last[1] != '\n')
+		msg_emit(m, "\n", 1);
+	msg_emit(m, "\n", 1);
+	if (m->error == SPOOL_OK && m->fd != -1 && msg_spill(m) == -1)
+		msg_fail(m, errno);
+	return m->error;
+}
+
+void
+spool_msg_close(struct spool_msg *m)
+{
+	if (m->fd != -1)
+		(void)close(m->fd);
+	if (m->dirfd != -1)
+		(void)close(m->dirfd);
+	m->fd = m->dirfd = -1;
+}

@@ -1,0 +1,159 @@
+/*
+ * Reading one message back: unquoting ^>+From  lines once, optionally
+ * CRLF line ends, optionally only the header and N body lines (TOP). It
+ * runs the same line-start machine as the scanner, so what it sends is
+ * exactly the size the scanner counted.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "spool/internal.h"
+
+struct reader {
+	int	(*sink)(void *ctx, const char *data, size_t len,
+		    bool line_start);
+	void	*ctx;
+	bool	 crlf;
+	bool	 line_emitted;		/* a piece of this line went out */
+	bool	 at_start;
+	struct spool_prefix_state ps;
+	char	 prev;			/* last byte of the line so far */
+	int	 sink_errno;
+};
+
+static int reader_emit(void *ctx, const char *data, size_t len);
+static int reader_end_line(struct reader *r);
+static int reader_flush_prefix(struct reader *r, enum spool_prefix kind);
+static int reader_range(struct reader *r, struct spool_box *b, off_t from,
+	    off_t to, long lines);
+
+static int
+reader_emit(void *ctx, const char *data, size_t len)
+{
+	struct reader *r = ctx;
+	bool start = !r->line_emitted;
+
+	if (len == 0)
+		return 0;
+	r->line_emitted = true;
+	if (r->sink(r->ctx, data, len, start) == -1) {
+		r->sink_errno = errno;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+reader_flush_prefix(struct reader *r, enum spool_prefix kind)
+{
+	int rc = spool_prefix_emit(&r->ps, kind == SPOOL_PREFIX_QUOTED ? -1 : 0,
+	    reader_emit, r);
+
+	r->at_start = false;
+	return rc;
+}
+
+static int
+reader_end_line(struct reader *r)
+{
+	const char *eol = "\n";
+
+	if (r->crlf && r->prev != '\r')
+		eol = "\r\n";
+	/* For an empty line the terminator is the piece that starts it. */
+	if (reader_emit(r, eol, strlen(eol)) == -1)
+		return -1;
+	r->line_emitted = false;
+	r->at_start = true;
+	r->ps = (struct spool_prefix_state){ 0 };
+	r->prev = '\0';
+	return 0;
+}
+
+/* Sends [from, to), stopping after lines LFs when lines >= 0. */
+static int
+reader_range(struct reader *r, struct spool_box *b, off_t from, off_t to,
+    long lines)
+{
+	while (from < to && lines != 0) {
+		size_t want = to - from < SPOOL_IO_BUF ?
+		    (size_t)(to - from) : SPOOL_IO_BUF;
+		const char *p = b->buf;
+		size_t len = want;
+
+		if (spool_pread_all(b->fd, b->buf, want, from) == -1)
+			return -1;
+		from += (off_t)want;
+		while (len > 0 && lines != 0) {
+			if (r->at_start) {
+				enum spool_prefix kind =
+				    spool_prefix_feed(&r->ps, *p);
+
+				if (kind != SPOOL_PREFIX_PLAIN) {
+					r->prev = *p++;
+					len--;
+				}
+				if (kind != SPOOL_PREFIX_MORE &&
+				    reader_flush_prefix(r, kind) == -1)
+					return -1;
+				continue;
+			}
+			const char *nl = memchr(p, '\n', len);
+			size_t n = nl != NULL ? (size_t)(nl - p) : len;
+
+			if (n > 0)
+				r->prev = p[n - 1];
+			if (reader_emit(r, p, n) == -1)
+				return -1;
+			if (nl == NULL)
+				break;
+			if (reader_end_line(r) == -1)
+				return -1;
+			p += n + 1;
+			len -= n + 1;
+			if (lines > 0)
+				lines--;
+		}
+	}
+	return 0;
+}
+
+enum spool_status
+spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
+    int (*sink)(void *ctx, const char *data, size_t len, bool line_start),
+    void *ctx)
+{
+	struct reader r = { .sink = sink, .ctx = ctx,
+	    .crlf = eol == SPOOL_EOL_CRLF, .at_start = true };
+	const struct spool_entry *e;
+	int rc;
+
+	if (i >= b->count)
+		return SPOOL_IOERR;
+	e = &b->msgs[i];
+	if (body_lines < 0) {
+		rc = reader_range(&r, b, e->body_off, e->content_end, -1);
+	} else {
+		rc = reader_range(&r, b, e->body_off, e->header_end, -1);
+		if (rc == 0)
+			rc = reader_range(&r, b, e->header_end, e->content_end,
+			    body_lines);
+	}
+	/* The last line of the content had no LF: end it like the others. */
+	if (rc == 0 && (r.line_emitted || !r.at_start ||
+	    r.ps.gts + r.ps.matched > 0)) {
+		if (r.at_start)
+			rc = reader_flush_prefix(&r, SPOOL_PREFIX_PLAIN);
+		if (rc == 0 && r.crlf) {
+			r.prev = '\0';
+			rc = reader_end_line(&r);
+		}
+	}
+	if (rc == 0)
+		return SPOOL_OK;
+	if (r.sink_errno != 0) {
+		errno = r.sink_errno;
+		return SPOOL_IOERR;
+	}
+	return spool_errno_status(errno);
+}

@@ -1,0 +1,161 @@
+/*
+ * Removing deleted messages at QUIT (invariant 3): the kept messages and
+ * everything appended since the scan go to DIR/.user.rewrite, which is
+ * fsync'ed and renamed over the mailbox; then DIR is fsync'ed. A crash
+ * leaves the old file or the new one; the temporary is removed by the
+ * next rewrite.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "spool/internal.h"
+
+static enum spool_status rewrite_check(struct spool_box *b, struct stat *st);
+static int rewrite_copy(struct spool_box *b, int to, off_t from, off_t end);
+static enum spool_status rewrite_write(struct spool_box *b, int tfd,
+	    const bool *deleted, const struct stat *st);
+
+/* Is the scanned part still what we scanned? Checked under the lock. */
+static enum spool_status
+rewrite_check(struct spool_box *b, struct stat *st)
+{
+	struct stat path_st;
+	char from[5];
+
+	if (fstatat(b->dirfd, b->name, &path_st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? SPOOL_CHANGED : SPOOL_IOERR;
+	if (path_st.st_ino != b->ino || path_st.st_dev != b->dev ||
+	    fstat(b->fd, st) == -1)
+		return SPOOL_CHANGED;
+	if (spool_journal_recover(b->dirfd, b->name, b->fd, st) != SPOOL_OK)
+		return SPOOL_IOERR;
+	if (st->st_size < b->scanned)
+		return SPOOL_CHANGED;
+	for (size_t i = 0; i < b->count; i++) {
+		if (spool_pread_all(b->fd, from, sizeof from,
+		    b->msgs[i].from_off) == -1)
+			return spool_errno_status(errno);
+		if (memcmp(from, "From ", sizeof from) != 0)
+			return SPOOL_CHANGED;
+	}
+	return SPOOL_OK;
+}
+
+static int
+rewrite_copy(struct spool_box *b, int to, off_t from, off_t end)
+{
+	while (from < end) {
+		size_t n = end - from < SPOOL_IO_BUF ?
+		    (size_t)(end - from) : SPOOL_IO_BUF;
+
+		if (spool_pread_all(b->fd, b->buf, n, from) == -1 ||
+		    spool_write_all(to, b->buf, n) == -1)
+			return -1;
+		from += (off_t)n;
+	}
+	return 0;
+}
+
+static enum spool_status
+rewrite_write(struct spool_box *b, int tfd, const bool *deleted,
+    const struct stat *st)
+{
+	off_t run = -1, tail = b->scanned;
+	char lead[2];
+
+	/* Copy each run of kept messages with one loop. */
+	for (size_t i = 0; i <= b->count; i++) {
+		bool keep = i < b->count && !deleted[i];
+
+		if (keep && run == -1)
+			run = b->msgs[i].from_off;
+		if (!keep && run != -1) {
+			if (rewrite_copy(b, tfd, run, b->msgs[i - 1].end_off) == -1)
+				return spool_errno_status(errno);
+			run = -1;
+		}
+	}
+	/*
+	 * An append after a last line without LF began with the newlines
+	 * that ended it; if that message is gone, so are they.
+	 */
+	if (b->count > 0 && deleted[b->count - 1] && st->st_size > tail) {
+		size_t n = st->st_size - tail < 2 ? 1 : 2;
+
+		if (spool_pread_all(b->fd, lead, n, tail) == -1)
+			return spool_errno_status(errno);
+		for (size_t i = 0; i < n && lead[i] == '\n'; i++)
+			tail++;
+	}
+	if (rewrite_copy(b, tfd, tail, st->st_size) == -1 ||
+	    fchmod(tfd, st->st_mode & 0777) == -1 || spool_fsync(tfd) == -1)
+		return spool_errno_status(errno);
+	return SPOOL_OK;
+}
+
+enum spool_status
+spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
+{
+	char tmp[SPOOL_AUX_NAME_MAX];
+	struct timespec deadline;
+	enum spool_status status;
+	struct stat st;
+	bool any = false;
+	int tfd, saved;
+
+	for (size_t i = 0; i < b->count; i++)
+		any |= deleted[i];
+	if (!any || b->fd == -1)
+		return SPOOL_OK;
+	spool_deadline(&deadline, wait_secs);
+	if (spool_flock_until(b->fd, LOCK_EX, &deadline) == -1)
+		return spool_errno_status(errno);
+	if ((status = rewrite_check(b, &st)) != SPOOL_OK)
+		goto unlock;
+
+	spool_aux_name(tmp, b->name, "rewrite");
+	if (unlinkat(b->dirfd, tmp, 0) == -1 && errno != ENOENT) {
+		status = spool_errno_status(errno);
+		goto unlock;
+	}
+	tfd = openat(b->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (tfd == -1) {
+		status = spool_errno_status(errno);
+		goto unlock;
+	}
+	status = rewrite_write(b, tfd, deleted, &st);
+	saved = errno;
+	if (close(tfd) == -1 && status == SPOOL_OK) {
+		saved = errno;
+		status = spool_errno_status(errno);
+	}
+	if (status == SPOOL_OK &&
+	    renameat(b->dirfd, tmp, b->dirfd, b->name) == -1) {
+		saved = errno;
+		status = spool_errno_status(errno);
+	}
+	if (status != SPOOL_OK) {
+		(void)unlinkat(b->dirfd, tmp, 0);
+		errno = saved;
+		goto unlock;
+	}
+	/* The old inode is gone from the directory: waiters will notice. */
+	(void)close(b->fd);
+	b->fd = -1;
+	if (spool_fsync(b->dirfd) == -1) {
+		log_warn("mailbox %s: fsync of the spool directory", b->name);
+		return spool_errno_status(errno);
+	}
+	return SPOOL_OK;
+unlock:
+	saved = errno;
+	(void)flock(b->fd, LOCK_UN);
+	errno = saved;
+	return status;
+}

@@ -1,0 +1,181 @@
+/*
+ * spool: mbox mailboxes DIR/user, guarded by flock(2).
+ *
+ * On-disk invariants, for operators and for every process that writes:
+ *  1. Lock. A process changes DIR/user only while it holds flock(LOCK_EX)
+ *     on it. Several mailboxes are locked in strcmp order of their names,
+ *     so two deliveries never deadlock. After locking, the locked inode is
+ *     compared with the path's: a writer that waited while pop3d renamed a
+ *     new file into place drops the stale lock and locks the new file.
+ *  2. Journal. Before appending, a writer records in DIR/.user.journal the
+ *     mailbox's inode, its size before and after the append, and the first
+ *     bytes of the message; after fsync it marks the record done. Whoever
+ *     takes the lock next and finds a record not done for the same inode,
+ *     with the mailbox shorter than "after" and starting at "before" with
+ *     those bytes, truncates the mailbox to "before": a writer killed in
+ *     the middle leaves nothing a reader sees. A complete append is kept.
+ *  3. Rewrite. Deleting messages writes the kept ones and everything
+ *     appended since the scan to DIR/.user.rewrite, fsyncs it, renames it
+ *     over DIR/user and fsyncs DIR: readers see the old file or the new.
+ *  4. Session. A POP3 session holds flock on DIR/.user.pop for its whole
+ *     life, and the mailbox lock only while it scans and rewrites.
+ * Mailboxes are regular files of mode 0600, owned by the user the program
+ * runs as, with one link; anything else (a symlink, a FIFO, a hard link,
+ * another owner) is refused before a byte is read or written.
+ *
+ * Format: each message starts with "From SENDER DATE" (asctime date) and
+ * ends with an empty line; body lines matching ^>*From are quoted with one
+ * more '>' (mboxrd) and unquoted once when read, which reads mboxo too.
+ */
+#ifndef SPOOL_SPOOL_H
+#define SPOOL_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "common/md5.h"
+#include "common/users.h"
+
+enum spool_status {
+	SPOOL_OK = 0,
+	SPOOL_LOCKED,		/* the lock wait timed out */
+	SPOOL_INUSE,		/* another POP3 session has the mailbox */
+	SPOOL_NOSPACE,		/* ENOSPC or EDQUOT */
+	SPOOL_IOERR,		/* EIO and every other system call failure */
+	SPOOL_UNSAFE,		/* symlink, not regular, wrong owner, links */
+	SPOOL_BADNAME,		/* not a valid user name: nothing touched */
+	SPOOL_CORRUPT,		/* the file is not an mbox */
+	SPOOL_CHANGED,		/* changed by another program since the scan */
+};
+
+/* A short phrase for logs ("lock timeout", "no space"). */
+const char *spool_status_text(enum spool_status st);
+
+/* ---- Building and delivering a message ---- */
+
+/*
+ * A message being received, already in mbox form (From_ line, quoted body,
+ * final empty line). It lives in memory while small and spills to an
+ * unlinked file in the spool directory, so memory stays bounded and no
+ * mailbox lock is held while a slow client sends.
+ */
+#define SPOOL_MSG_MEM	65536	/* bytes kept in memory before spilling */
+#define SPOOL_HEAD_MAX	48	/* first bytes kept for the journal check */
+
+struct spool_msg {
+	int		 dirfd;
+	int		 fd;		/* the spill file, or -1 */
+	off_t		 size;		/* bytes of mbox form so far */
+	enum spool_status error;	/* sticky: the first failure */
+	int		 error_errno;
+	int		 quote_state;	/* where a line start is in "From " */
+	size_t		 quote_gts;	/* '>'s seen at this line's start */
+	bool		 finished;
+	char		 last[2];	/* the last two bytes written */
+	char		 head[SPOOL_HEAD_MAX];	/* the first bytes written */
+	size_t		 head_len;
+	size_t		 mem_len;
+	char		 mem[SPOOL_MSG_MEM];
+};
+
+/*
+ * Starts a message from sender (NULL or "" for the null sender) received at
+ * when, for the spool directory dir. Returns SPOOL_OK or a failure; the
+ * message must be closed in every case.
+ */
+enum spool_status spool_msg_open(struct spool_msg *m, const char *dir,
+	    const char *sender, time_t when);
+/*
+ * Appends message content with LF line ends (a CR before an LF is content).
+ * Failures are sticky and reported again by spool_deliver().
+ */
+enum spool_status spool_msg_write(struct spool_msg *m, const char *data,
+	    size_t len);
+void	spool_msg_close(struct spool_msg *m);
+
+/*
+ * Appends the message to the mailboxes of users (duplicates allowed), all
+ * or nothing: on success every mailbox holds it and is fsync'ed; on
+ * failure none was changed. Waits at most wait_secs for each lock. On
+ * failure *failed_user (when not NULL) names the mailbox that failed.
+ * errno is that of the failing call.
+ */
+enum spool_status spool_deliver(struct spool_msg *m,
+	    const char *const *users, size_t count, int wait_secs,
+	    const char **failed_user);
+
+/* ---- Reading and rewriting a mailbox (POP3) ---- */
+
+#define SPOOL_UID_MAX	(MD5_HEX_LEN + 1 + 20)	/* hex, '-', a count */
+
+struct spool_entry {
+	off_t	 from_off;	/* the From_ line */
+	off_t	 body_off;	/* the first byte after the From_ line */
+	off_t	 header_end;	/* one past the empty line after the header */
+	off_t	 content_end;	/* one past the content: no separator line */
+	off_t	 end_off;	/* one past the message, separator included */
+	off_t	 size;		/* octets with CRLF line ends, unquoted */
+	char	*uid;		/* filled by spool_uids() */
+};
+
+struct spool_box {
+	int			 dirfd;
+	int			 fd;		/* the mailbox, or -1 if none */
+	int			 session_fd;	/* DIR/.user.pop, flocked */
+	char			 name[USERS_NAME_MAX + 1];
+	dev_t			 dev;
+	ino_t			 ino;
+	off_t			 scanned;	/* bytes covered by msgs[] */
+	struct spool_entry	*msgs;
+	size_t			 count;
+	char			*uid_text;	/* storage for msgs[].uid */
+	char			*buf;		/* read buffer */
+};
+
+/*
+ * Opens the mailbox of user for a session: takes the session lock
+ * (SPOOL_INUSE if another session has it), locks the mailbox, recovers an
+ * interrupted append, indexes at most max_msgs messages (later ones are
+ * kept untouched, like mail that arrives during the session) and unlocks.
+ * A missing mailbox is an empty one. On failure the box is closed.
+ */
+enum spool_status spool_open(struct spool_box *b, const char *dir,
+	    const char *user, int wait_secs, size_t max_msgs);
+void	spool_close(struct spool_box *b);
+
+/*
+ * Fills msgs[].uid: an MD5 of the From_ line, the first header bytes and
+ * the size, so ids are the same in every session; a repeated id gets
+ * "-N" appended (N counts earlier equal ones), so ids are unique.
+ */
+enum spool_status spool_uids(struct spool_box *b);
+
+enum spool_eol {
+	SPOOL_EOL_ASIS,		/* line ends as stored (LF, or CRLF) */
+	SPOOL_EOL_CRLF,		/* every line ends CRLF, as POP3 sends */
+};
+
+/*
+ * Streams message i, unquoted, to sink in pieces. line_start tells whether
+ * a piece begins a line (for POP3 byte-stuffing). body_lines < 0 sends the
+ * whole message, else the header, the empty line and that many body lines
+ * (TOP). A sink returns 0, or -1 to stop (spool_read then returns
+ * SPOOL_IOERR with the sink's errno).
+ */
+enum spool_status spool_read(struct spool_box *b, size_t i, long body_lines,
+	    enum spool_eol eol,
+	    int (*sink)(void *ctx, const char *data, size_t len,
+	    bool line_start), void *ctx);
+
+/*
+ * Removes the messages i with deleted[i] set, atomically and durably
+ * (invariant 3), keeping everything appended after the scan. With nothing
+ * deleted it does nothing. SPOOL_CHANGED when another program changed the
+ * scanned part: then nothing is removed.
+ */
+enum spool_status spool_commit(struct spool_box *b, const bool *deleted,
+	    int wait_secs);
+
+#endif
