@@ -36,6 +36,7 @@ static const char users_fallback_hash[] =
 
 static int users_parse_line(struct users *u, char *line, size_t lineno);
 static int users_entry_cmp(const void *a, const void *b);
+static int users_entry_order(const void *a, const void *b);
 
 bool
 users_name_valid(const char *name, size_t len)
@@ -128,6 +129,16 @@ users_entry_cmp(const void *a, const void *b)
 	return strcmp(ea->name, eb->name);
 }
 
+/* Sorting: by name, then by place in the file, so the first line wins. */
+static int
+users_entry_order(const void *a, const void *b)
+{
+	const struct users_entry *ea = a, *eb = b;
+	int c = strcmp(ea->name, eb->name);
+
+	return c != 0 ? c : (ea->name > eb->name) - (ea->name < eb->name);
+}
+
 int
 users_load(struct users *u, const char *path, size_t max_bytes)
 {
@@ -170,7 +181,7 @@ users_load(struct users *u, const char *path, size_t max_bytes)
 	}
 	if (u->count > 0)
 		qsort(u->entries, u->count, sizeof *u->entries,
-		    users_entry_cmp);
+		    users_entry_order);
 	/* The first line for a name wins, as with Dovecot's passwd-file. */
 	for (size_t i = 0; i < u->count; i++) {
 		if (kept > 0 &&

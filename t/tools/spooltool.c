@@ -4,7 +4,10 @@
  *   spooltool [-w SECS] [-c CHUNK] [-T TIME] deliver DIR SENDER USER...  < content
  *   spooltool scan DIR USER             count, then "N size uid" per message
  *   spooltool read DIR USER N [LINES] [crlf]   message N (from 1) to stdout
- *   spooltool delete DIR USER N...      delete messages and commit
+ *   spooltool delete DIR USER N...      delete messages and commit; with
+ *                                       -s SECS, wait SECS between the scan
+ *                                       and the commit (mail may arrive)
+ *   spooltool pop DIR USER N            print message N, delete it, commit
  *   spooltool hold DIR USER SECS        keep a POP3 session open SECS
  *   spooltool lock DIR USER SECS        hold the mailbox lock SECS
  *
@@ -25,6 +28,7 @@
 #define TOOL_MAX_MSGS	1000000
 
 static int wait_secs = 5;
+static unsigned hold_secs;
 static size_t chunk = 65536;
 static time_t when;
 
@@ -34,6 +38,7 @@ static int cmd_deliver(int argc, char **argv);
 static int cmd_scan(int argc, char **argv);
 static int cmd_read(int argc, char **argv);
 static int cmd_delete(int argc, char **argv);
+static int cmd_pop(int argc, char **argv);
 static int cmd_hold(int argc, char **argv);
 static int cmd_lock(int argc, char **argv);
 
@@ -143,7 +148,39 @@ cmd_delete(int argc, char **argv)
 			return 65;
 		deleted[n - 1] = true;
 	}
+	if (hold_secs > 0) {
+		printf("scanned %zu\n", b.count);
+		fflush(stdout);
+		sleep(hold_secs);
+	}
 	st = spool_commit(&b, deleted, wait_secs);
+	spool_close(&b);
+	free(deleted);
+	return st == SPOOL_OK ? 0 : fail(st);
+}
+
+static int
+cmd_pop(int argc, char **argv)
+{
+	struct spool_box b;
+	enum spool_status st;
+	bool *deleted;
+	size_t i;
+
+	if (argc != 4)
+		return 64;
+	if ((st = spool_open(&b, argv[1], argv[2], wait_secs,
+	    TOOL_MAX_MSGS)) != SPOOL_OK)
+		return fail(st);
+	i = (size_t)atol(argv[3]);
+	if (i < 1 || i > b.count)
+		return 65;
+	if ((deleted = calloc(b.count, sizeof *deleted)) == NULL)
+		return 71;
+	deleted[i - 1] = true;
+	st = spool_read(&b, i - 1, -1, SPOOL_EOL_ASIS, sink_stdout, NULL);
+	if (st == SPOOL_OK && fflush(stdout) == 0)
+		st = spool_commit(&b, deleted, wait_secs);
 	spool_close(&b);
 	free(deleted);
 	return st == SPOOL_OK ? 0 : fail(st);
@@ -193,7 +230,7 @@ main(int argc, char **argv)
 
 	when = time(NULL);
 	log_open("spooltool", true);
-	while ((opt = getopt(argc, argv, "+w:c:T:")) != -1) {
+	while ((opt = getopt(argc, argv, "+w:c:T:s:")) != -1) {
 		switch (opt) {
 		case 'w':
 			wait_secs = atoi(optarg);
@@ -202,6 +239,9 @@ main(int argc, char **argv)
 			chunk = (size_t)atol(optarg);
 			if (chunk == 0)
 				return 64;
+			break;
+		case 's':
+			hold_secs = (unsigned)atoi(optarg);
 			break;
 		case 'T':
 			when = (time_t)atoll(optarg);
@@ -222,6 +262,8 @@ main(int argc, char **argv)
 		return cmd_read(argc, argv);
 	if (strcmp(argv[0], "delete") == 0)
 		return cmd_delete(argc, argv);
+	if (strcmp(argv[0], "pop") == 0)
+		return cmd_pop(argc, argv);
 	if (strcmp(argv[0], "hold") == 0)
 		return cmd_hold(argc, argv);
 	if (strcmp(argv[0], "lock") == 0)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bats
+# The C table tests: byte machines and helpers, one row per input.
+
+load lib/helpers
+
+@test "line reader: CRLF, LF, over-long lines, NUL, bytewise arrival" {
+	run "$BIN/unit_line"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "md5: RFC 1321 test suite and the RFC 1939 APOP example" {
+	run "$BIN/unit_md5"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "users: name validation and constant-time comparison" {
+	run "$BIN/unit_users"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "mboxrd quoting: stored form, read back, CRLF size == scan size" {
+	run "$BIN/unit_quote"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
