@@ -92,26 +92,27 @@ spool_file_open(int dirfd, const char *name, bool create, int *fdp,
 	*fdp = -1;
 	for (;;) {
 		fd = openat(dirfd, name, flags);
-		if (fd != -1 || errno != ENOENT)
-			break;
-		if (!create)
-			return SPOOL_OK;
-		fd = openat(dirfd, name, flags | O_CREAT | O_EXCL, 0600);
-		if (fd != -1) {
-			created = true;
-			break;
+		if (fd == -1 && errno == ENOENT) {
+			if (!create)
+				return SPOOL_OK;
+			fd = openat(dirfd, name, flags | O_CREAT | O_EXCL, 0600);
+			created = fd != -1;
+			if (fd == -1 && errno == EEXIST)
+				continue;
 		}
-		if (errno != EEXIST)
-			break;
-	}
-	if (fd == -1)
-		return spool_errno_status(errno);
-	if (fstat(fd, st) == -1) {
-		int saved = errno;
+		if (fd == -1)
+			return spool_errno_status(errno);
+		if (fstat(fd, st) == -1) {
+			int saved = errno;
 
+			(void)close(fd);
+			errno = saved;
+			return SPOOL_IOERR;
+		}
+		/* No link left: a rewrite renamed over it since we opened it. */
+		if (st->st_nlink != 0)
+			break;
 		(void)close(fd);
-		errno = saved;
-		return SPOOL_IOERR;
 	}
 	if (!S_ISREG(st->st_mode) || st->st_uid != geteuid() ||
 	    st->st_nlink != 1) {

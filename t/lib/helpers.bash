@@ -31,3 +31,24 @@ read_msg() {
 msg_count() {
 	"$BIN/spooltool" scan "$SPOOL" "$1" | head -n 1
 }
+
+# A test message: "Subject: NAME:SIZE", an empty line, then the token
+# repeated to SIZE bytes. mboxcheck.py knows the form.
+make_msg() {
+	local token="$1:$2" size="$2"
+	printf 'Subject: %s\n\n' "$token"
+	yes "$token" | head -c "$size"
+	# end the last line when the cut fell inside one
+	[ $((size % (${#token} + 1))) -eq 0 ] || echo
+}
+
+# Sends make_msg NAME SIZE to USER; on success records the token in $ACKED.
+send_msg() {
+	local token="$2:$3"
+	make_msg "$2" "$3" | "$BIN/spooltool" ${SPOOLTOOL_OPTS:-} deliver "$SPOOL" s@x "$1" &&
+	    echo "$token" >>"$ACKED"
+}
+
+mbox_check() {
+	python3 "$BATS_TEST_DIRNAME/lib/mboxcheck.py" "$@"
+}
