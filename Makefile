@@ -42,6 +42,8 @@ PROGRAMS  :=
 TEST_BINS := $(addprefix $(BIN)/,$(TOOLS) $(UNITS))
 
 .PHONY: all test check-sanitize clean
+# Keep the tools' objects: they are intermediates of a pattern chain.
+.SECONDARY:
 all: $(PROGRAMS) $(TEST_BINS)
 
 $(B)/%.o: %.c
