@@ -113,7 +113,7 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 	struct deliver_target *t;
 	struct timespec deadline;
 	enum spool_status status;
-	size_t n = 0, i = 0, done = 0;
+	size_t n = 0, i = 0;
 	char *buf = NULL;
 	int saved;
 
@@ -154,7 +154,7 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 		if (status != SPOOL_OK)
 			goto fail;
 	}
-	for (i = 0; i < n; i++, done++)
+	for (i = 0; i < n; i++)
 		if ((status = deliver_append(m, &t[i], buf)) != SPOOL_OK)
 			goto fail;
 	for (i = 0; i < n; i++)
@@ -169,10 +169,9 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 fail:
 	saved = errno;
 	if (failed_user != NULL)
-		*failed_user = i < count ? t[i].user : NULL;
-	if (status == SPOOL_BADNAME && failed_user != NULL)
-		*failed_user = users[i];
-	for (size_t j = 0; j < n && j <= done; j++)
+		*failed_user = status == SPOOL_BADNAME ? users[i] : t[i].user;
+	/* Whatever has a journal record open was written to: take it out. */
+	for (size_t j = 0; j < n; j++)
 		if (t[j].jfd != -1)
 			deliver_undo(&t[j]);
 	errno = saved;

@@ -33,6 +33,7 @@ static size_t chunk = 65536;
 static time_t when;
 
 static int fail(enum spool_status st);
+static bool box_open(struct spool_box *b, char **argv, int *rc);
 static int sink_stdout(void *ctx, const char *data, size_t len, bool start);
 static int cmd_deliver(int argc, char **argv);
 static int cmd_scan(int argc, char **argv);
@@ -47,6 +48,18 @@ fail(enum spool_status st)
 {
 	printf("status: %s (%s)\n", spool_status_text(st), strerror(errno));
 	return 10 + (int)st;
+}
+
+/* Opens the mailbox of argv[2] in spool argv[1]; on failure sets *rc. */
+static bool
+box_open(struct spool_box *b, char **argv, int *rc)
+{
+	enum spool_status st = spool_open(b, argv[1], argv[2], wait_secs,
+	    TOOL_MAX_MSGS);
+
+	if (st != SPOOL_OK)
+		*rc = fail(st);
+	return st == SPOOL_OK;
 }
 
 static int
@@ -90,12 +103,14 @@ static int
 cmd_scan(int argc, char **argv)
 {
 	struct spool_box b;
+	int rc;
 	enum spool_status st;
 
 	if (argc != 3)
 		return 64;
-	if ((st = spool_open(&b, argv[1], argv[2], wait_secs,
-	    TOOL_MAX_MSGS)) != SPOOL_OK || (st = spool_uids(&b)) != SPOOL_OK)
+	if (!box_open(&b, argv, &rc))
+		return rc;
+	if ((st = spool_uids(&b)) != SPOOL_OK)
 		return fail(st);
 	printf("%zu\n", b.count);
 	for (size_t i = 0; i < b.count; i++)
@@ -109,6 +124,7 @@ static int
 cmd_read(int argc, char **argv)
 {
 	struct spool_box b;
+	int rc;
 	enum spool_status st;
 	long lines = argc > 4 ? atol(argv[4]) : -1;
 	bool crlf = argc > 5 && strcmp(argv[5], "crlf") == 0;
@@ -116,9 +132,8 @@ cmd_read(int argc, char **argv)
 
 	if (argc < 4)
 		return 64;
-	if ((st = spool_open(&b, argv[1], argv[2], wait_secs,
-	    TOOL_MAX_MSGS)) != SPOOL_OK)
-		return fail(st);
+	if (!box_open(&b, argv, &rc))
+		return rc;
 	if (i < 1 || i > b.count)
 		return 65;
 	st = spool_read(&b, i - 1, lines, crlf ? SPOOL_EOL_CRLF :
@@ -131,14 +146,14 @@ static int
 cmd_delete(int argc, char **argv)
 {
 	struct spool_box b;
+	int rc;
 	enum spool_status st;
 	bool *deleted;
 
 	if (argc < 3)
 		return 64;
-	if ((st = spool_open(&b, argv[1], argv[2], wait_secs,
-	    TOOL_MAX_MSGS)) != SPOOL_OK)
-		return fail(st);
+	if (!box_open(&b, argv, &rc))
+		return rc;
 	if ((deleted = calloc(b.count + 1, sizeof *deleted)) == NULL)
 		return 71;
 	for (int i = 3; i < argc; i++) {
@@ -163,15 +178,15 @@ static int
 cmd_pop(int argc, char **argv)
 {
 	struct spool_box b;
+	int rc;
 	enum spool_status st;
 	bool *deleted;
 	size_t i;
 
 	if (argc != 4)
 		return 64;
-	if ((st = spool_open(&b, argv[1], argv[2], wait_secs,
-	    TOOL_MAX_MSGS)) != SPOOL_OK)
-		return fail(st);
+	if (!box_open(&b, argv, &rc))
+		return rc;
 	i = (size_t)atol(argv[3]);
 	if (i < 1 || i > b.count)
 		return 65;
@@ -190,13 +205,12 @@ static int
 cmd_hold(int argc, char **argv)
 {
 	struct spool_box b;
-	enum spool_status st;
+	int rc;
 
 	if (argc != 4)
 		return 64;
-	if ((st = spool_open(&b, argv[1], argv[2], wait_secs,
-	    TOOL_MAX_MSGS)) != SPOOL_OK)
-		return fail(st);
+	if (!box_open(&b, argv, &rc))
+		return rc;
 	printf("open %zu\n", b.count);
 	fflush(stdout);
 	sleep((unsigned)atoi(argv[3]));
