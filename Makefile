@@ -31,11 +31,13 @@ LDLIBS   := -lcrypt
 
 COMMON_SRC := $(wildcard common/*.c)
 SPOOL_SRC  := $(wildcard spool/*.c)
+SMTPD_SRC  := $(filter-out smtpd/main.c,$(wildcard smtpd/*.c))
 TOOLS      := spooltool usertool linetool
-UNITS      := unit_line unit_md5 unit_users unit_quote
+UNITS      := unit_line unit_md5 unit_users unit_quote unit_address
 
 LIBCOMMON := $(B)/libcommon.a
 LIBSPOOL  := $(B)/libspool.a
+LIBSMTPD  := $(B)/libsmtpd.a
 BIN       := $(B)/bin
 
 PROGRAMS  :=
@@ -54,11 +56,13 @@ $(LIBCOMMON): $(COMMON_SRC:%.c=$(B)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 $(LIBSPOOL): $(SPOOL_SRC:%.c=$(B)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
+$(LIBSMTPD): $(SMTPD_SRC:%.c=$(B)/%.o)
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BIN)/%: $(B)/t/tools/%.o $(LIBSPOOL) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BIN)/unit_%: $(B)/t/unit/unit_%.o $(LIBSPOOL) $(LIBCOMMON)
+$(BIN)/unit_%: $(B)/t/unit/unit_%.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -26,3 +26,9 @@ load lib/helpers
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "smtpd paths: RFC 5321 syntax, literals, routes, quoting, limits" {
+	run "$BIN/unit_address"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}

@@ -1,0 +1,37 @@
+/*
+ * params: every limit and default of smtpd, in one place. Options override
+ * the *_DEFAULT ones; the others are protocol limits not meant to be tuned.
+ */
+#ifndef SMTPD_PARAMS_H
+#define SMTPD_PARAMS_H
+
+#include "common/line.h"
+
+/* RFC 5321 4.5.3.1.4: a command line, CRLF included; longer: 500 5.5.2. */
+#define SMTP_CMDLINE_MAX		512
+/* RFC 5321 4.5.3.1.3 and .1.1, .1.2: path, local part, domain. */
+#define SMTP_PATH_MAX			256
+#define SMTP_LOCALPART_MAX		64
+#define SMTP_DOMAIN_MAX			255
+/* SPEC 3: the tenth error gets its own reply, then 421 and close. */
+#define SMTP_ERRORS_MAX			10
+/* SPEC 3: more Received: headers than this is a mail loop (554 5.4.6). */
+#define SMTP_RECEIVED_MAX		50
+/* -d may be given this many times. */
+#define SMTP_DOMAINS_MAX		32
+/* The users file is read whole at start; a larger one is refused. */
+#define SMTP_USERS_FILE_MAX		(16 * 1024 * 1024)
+/* Message data is handed to the spool in pieces of this size. */
+#define SMTP_DATA_CHUNK			65536
+
+#define SMTP_SPOOL_DEFAULT		"/var/mail"		/* -s */
+#define SMTP_USERS_DEFAULT		"/etc/mail/passwd"	/* -p */
+#define SMTP_IDLE_SECS_DEFAULT		300	/* -t; RFC 5321 4.5.3.2.7 */
+#define SMTP_LOCK_WAIT_SECS_DEFAULT	30	/* -w */
+#define SMTP_MSG_SIZE_DEFAULT		10485760	/* -z, advertised SIZE */
+#define SMTP_RCPTS_DEFAULT		100	/* -r; RFC 5321 4.5.3.1.8 */
+
+_Static_assert(SMTP_CMDLINE_MAX <= LINE_BUF_SIZE,
+    "a command line must fit the line reader's buffer");
+
+#endif
