@@ -33,7 +33,7 @@ COMMON_SRC := $(wildcard common/*.c)
 SPOOL_SRC  := $(wildcard spool/*.c)
 SMTPD_SRC  := $(filter-out smtpd/main.c,$(wildcard smtpd/*.c))
 TOOLS      := spooltool usertool linetool
-UNITS      := unit_line unit_md5 unit_users unit_quote unit_address
+UNITS      := unit_line unit_md5 unit_users unit_quote unit_address unit_data
 
 LIBCOMMON := $(B)/libcommon.a
 LIBSPOOL  := $(B)/libspool.a

@@ -32,3 +32,9 @@ load lib/helpers
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "smtpd DATA machine: terminators, dot-stuffing, every smuggling variant" {
+	run "$BIN/unit_data"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}

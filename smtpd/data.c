@@ -1,0 +1,146 @@
+#include <string.h>
+
+#include "smtpd/data.h"
+
+static const char data_received[] = "received:";
+#define DATA_RECEIVED_LEN	(sizeof data_received - 1)
+
+static void data_out(struct data_machine *d, const char *p, size_t len);
+static void data_line_start(struct data_machine *d);
+static void data_header_byte(struct data_machine *d, char c);
+
+void
+data_init(struct data_machine *d, bool lf_session,
+    int (*emit)(void *ctx, const char *data, size_t len), void *ctx)
+{
+	memset(d, 0, sizeof *d);
+	d->seen = DATA_SEEN_LINE_START;
+	d->lf_session = lf_session;
+	d->in_header = true;
+	d->prefix_match = true;
+	d->emit = emit;
+	d->ctx = ctx;
+}
+
+/* Content bytes, no line end among them. */
+static void
+data_out(struct data_machine *d, const char *p, size_t len)
+{
+	if (len == 0)
+		return;
+	d->octets += (off_t)len;
+	if (d->in_header)
+		for (size_t i = 0; i < len; i++)
+			data_header_byte(d, p[i]);
+	(void)d->emit(d->ctx, p, len);
+}
+
+/* A line end: LF out, CRLF counted (SPEC 3 sizes use CRLF). */
+static void
+data_line_start(struct data_machine *d)
+{
+	if (d->in_header && d->prefix_len == 0)
+		d->in_header = false;	/* the empty line after the header */
+	d->prefix_len = 0;
+	d->prefix_match = true;
+	d->octets += 2;
+	(void)d->emit(d->ctx, "\n", 1);
+	d->seen = DATA_SEEN_LINE_START;
+}
+
+static void
+data_header_byte(struct data_machine *d, char c)
+{
+	if (d->prefix_match && d->prefix_len < DATA_RECEIVED_LEN) {
+		char lower = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+
+		d->prefix_match = lower == data_received[d->prefix_len];
+		if (d->prefix_match && d->prefix_len + 1 == DATA_RECEIVED_LEN)
+			d->received++;
+	}
+	d->prefix_len++;
+}
+
+size_t
+data_feed(struct data_machine *d, const char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && d->seen != DATA_SEEN_END) {
+		char c = p[i];
+
+		switch (d->seen) {
+		case DATA_SEEN_LINE_START:
+			if (c == '.') {
+				d->seen = DATA_SEEN_DOT;
+				i++;
+				continue;
+			}
+			d->seen = DATA_SEEN_TEXT;
+			continue;
+		case DATA_SEEN_DOT:
+			if (c == '\r') {
+				d->seen = DATA_SEEN_DOT_CR;
+				i++;
+				continue;
+			}
+			if (c == '\n' && d->lf_session) {
+				d->seen = DATA_SEEN_END;
+				i++;
+				continue;
+			}
+			/* A stuffed dot: the line goes on without it. */
+			d->seen = DATA_SEEN_TEXT;
+			continue;
+		case DATA_SEEN_DOT_CR:
+			i++;
+			if (c == '\n') {
+				d->seen = DATA_SEEN_END;
+				continue;
+			}
+			/* "." CR then not LF: a bare CR after a stuffed dot. */
+			d->bare_eol |= !d->lf_session;
+			data_out(d, "\r", 1);
+			d->seen = DATA_SEEN_TEXT;
+			i--;
+			continue;
+		case DATA_SEEN_TEXT: {
+			size_t run = i;
+
+			while (run < len && p[run] != '\r' && p[run] != '\n')
+				run++;
+			data_out(d, p + i, run - i);
+			i = run;
+			if (i == len)
+				continue;
+			if (p[i] == '\r') {
+				d->seen = DATA_SEEN_CR;
+			} else if (d->lf_session) {
+				data_line_start(d);
+			} else {
+				/*
+				 * A bare LF in a CRLF session starts no line,
+				 * so no dot after it can end the message.
+				 */
+				d->bare_eol = true;
+				data_out(d, "\n", 1);
+			}
+			i++;
+			continue;
+		}
+		case DATA_SEEN_CR:
+			if (c == '\n') {
+				i++;
+				data_line_start(d);
+				continue;
+			}
+			d->bare_eol |= !d->lf_session;
+			data_out(d, "\r", 1);
+			d->seen = DATA_SEEN_TEXT;
+			continue;
+		case DATA_SEEN_END:
+			break;
+		}
+	}
+	return i;
+}
