@@ -40,7 +40,7 @@ LIBSPOOL  := $(B)/libspool.a
 LIBSMTPD  := $(B)/libsmtpd.a
 BIN       := $(B)/bin
 
-PROGRAMS  :=
+PROGRAMS  := $(BIN)/smtpd
 TEST_BINS := $(addprefix $(BIN)/,$(TOOLS) $(UNITS))
 
 .PHONY: all test check-sanitize clean
@@ -58,6 +58,13 @@ $(LIBSPOOL): $(SPOOL_SRC:%.c=$(B)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 $(LIBSMTPD): $(SMTPD_SRC:%.c=$(B)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN)/smtpd: $(B)/smtpd/main.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+ifeq ($(VARIANT),plain)
+	cp $@ smtpd/smtpd
+endif
 
 $(BIN)/%: $(B)/t/tools/%.o $(LIBSPOOL) $(LIBCOMMON)
 	@mkdir -p $(@D)

@@ -1,0 +1,26 @@
+/*
+ * peer: who the client is. TCPREMOTEIP (set by tcpserver, which the
+ * client cannot influence) wins; else getpeername(2) on the given fd. A
+ * pipe or a Unix socket is a local client.
+ */
+#ifndef COMMON_PEER_H
+#define COMMON_PEER_H
+
+#include <arpa/inet.h>
+
+enum peer_kind {
+	PEER_LOCAL,		/* a pipe, a file or a Unix socket */
+	PEER_LOOPBACK,		/* 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104 */
+	PEER_REMOTE,
+};
+
+struct peer {
+	enum peer_kind	kind;
+	char		addr[INET6_ADDRSTRLEN];	/* "" for a local client */
+};
+
+void	peer_identify(struct peer *p, int fd);
+/* Classifies a textual address (as TCPREMOTEIP gives it). */
+enum peer_kind peer_classify(const char *addr);
+
+#endif

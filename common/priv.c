@@ -1,0 +1,54 @@
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/priv.h"
+
+int
+priv_drop(const char *user, const char *dir, char *err, size_t errsize)
+{
+	struct passwd *pw;
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0 && getuid() != 0)
+		return 0;
+	if (user != NULL) {
+		if ((pw = getpwnam(user)) == NULL) {
+			snprintf(err, errsize, "no such user %s", user);
+			return -1;
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	} else {
+		if (stat(dir, &st) == -1) {
+			snprintf(err, errsize, "unable to stat %s: %s", dir,
+			    strerror(errno));
+			return -1;
+		}
+		uid = st.st_uid;
+		pw = getpwuid(uid);
+		gid = pw != NULL ? pw->pw_gid : st.st_gid;
+	}
+	if (uid == 0) {
+		snprintf(err, errsize, "refusing to run as root: give -U, or "
+		    "a spool directory not owned by root");
+		return -1;
+	}
+	if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
+	    setuid(uid) == -1) {
+		snprintf(err, errsize, "unable to become uid %ld: %s",
+		    (long)uid, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) != -1 || geteuid() == 0) {
+		snprintf(err, errsize, "root privileges could be regained");
+		return -1;
+	}
+	return 0;
+}

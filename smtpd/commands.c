@@ -1,0 +1,258 @@
+/*
+ * Command handlers. Each returns a reply id; the loop in session.c has
+ * already checked the state and whether an argument is there.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "smtpd/smtpd.h"
+
+static enum reply_id smtp_greet(struct smtp_session *s, char *arg, bool esmtp);
+static const char *smtp_skip_prefix(const char *arg, const char *prefix);
+static enum reply_id smtp_mail_params(struct smtp_session *s, char *params);
+static bool smtp_domain_is_local(const struct smtpd_config *cfg,
+	    const struct smtp_path *p);
+static enum reply_id smtp_rcpt_resolve(struct smtp_session *s,
+	    const struct smtp_path *p, const char **user);
+
+/* HELO and EHLO take one word: a domain or an address literal. */
+static enum reply_id
+smtp_greet(struct smtp_session *s, char *arg, bool esmtp)
+{
+	size_t len = strlen(arg);
+
+	if (len > SMTP_DOMAIN_MAX)
+		return R_SYNTAX_HELO;
+	for (size_t i = 0; i < len; i++)
+		if (arg[i] <= ' ' || arg[i] >= 0x7f)
+			return R_SYNTAX_HELO;
+	memcpy(s->helo, arg, len + 1);
+	s->esmtp = esmtp;
+	smtp_transaction_reset(s);
+	return R_SENT;
+}
+
+enum reply_id
+smtp_cmd_helo(struct smtp_session *s, char *arg)
+{
+	enum reply_id r = smtp_greet(s, arg, false);
+
+	if (r == R_SENT)
+		reply_printf(&s->out, "250 %s\r\n", s->cfg->hostname);
+	return r;
+}
+
+enum reply_id
+smtp_cmd_ehlo(struct smtp_session *s, char *arg)
+{
+	enum reply_id r = smtp_greet(s, arg, true);
+
+	if (r != R_SENT)
+		return r;
+	reply_printf(&s->out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %jd\r\n"
+	    "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n"
+	    "250 HELP\r\n", s->cfg->hostname, (intmax_t)s->cfg->max_msg_size);
+	return R_SENT;
+}
+
+/* "FROM:" / "TO:" without regard to case, spaces after the colon allowed. */
+static const char *
+smtp_skip_prefix(const char *arg, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncasecmp(arg, prefix, n) != 0)
+		return NULL;
+	arg += n;
+	while (*arg == ' ')
+		arg++;
+	return arg;
+}
+
+/* RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8; ESMTP only. */
+static enum reply_id
+smtp_mail_params(struct smtp_session *s, char *params)
+{
+	for (char *p = strtok(params, " "); p != NULL; p = strtok(NULL, " ")) {
+		if (!s->esmtp)
+			return R_PARAM;
+		if (strncasecmp(p, "SIZE=", 5) == 0) {
+			char *end;
+			unsigned long long size;
+
+			errno = 0;
+			size = strtoull(p + 5, &end, 10);
+			if (p[5] < '0' || p[5] > '9' || *end != '\0' ||
+			    errno == ERANGE)
+				return R_SYNTAX;
+			if (size > (unsigned long long)s->cfg->max_msg_size)
+				return R_SIZE;
+		} else if (strcasecmp(p, "BODY=7BIT") == 0 ||
+		    strcasecmp(p, "BODY=8BITMIME") == 0) {
+			continue;
+		} else if (strcasecmp(p, "SMTPUTF8") == 0) {
+			s->utf8 = true;
+		} else {
+			return R_PARAM;
+		}
+	}
+	return R_MAIL_OK;
+}
+
+enum reply_id
+smtp_cmd_mail(struct smtp_session *s, char *arg)
+{
+	const char *path = smtp_skip_prefix(arg, "FROM:");
+	struct smtp_path p;
+	enum reply_id r;
+	size_t n;
+
+	if (path == NULL)
+		return R_SYNTAX;
+	/* The path is parsed with UTF-8 allowed, then again if not asked. */
+	if ((n = address_parse_path(path, true, false, &p)) == 0 ||
+	    (path[n] != '\0' && path[n] != ' '))
+		return R_SYNTAX_SENDER;
+	if ((r = smtp_mail_params(s, (char *)path + n)) != R_MAIL_OK) {
+		s->utf8 = false;
+		return r;
+	}
+	if (!s->utf8 && address_parse_path(path, false, false, &p) == 0)
+		return R_SYNTAX_SENDER;
+	s->sender = p;
+	smtp_set_state(s, SMTP_ST_MAIL);
+	return R_MAIL_OK;
+}
+
+static bool
+smtp_domain_is_local(const struct smtpd_config *cfg, const struct smtp_path *p)
+{
+	if (p->literal)
+		return false;
+	for (size_t i = 0; i < cfg->domain_count; i++)
+		if (strcasecmp(p->domain, cfg->domains[i]) == 0)
+			return true;
+	return false;
+}
+
+/* SPEC 3: local user, user+tag, postmaster; else 550. */
+static enum reply_id
+smtp_rcpt_resolve(struct smtp_session *s, const struct smtp_path *p,
+    const char **user)
+{
+	const struct users_entry *e;
+	char base[USERS_NAME_MAX + 1];
+	const char *plus;
+
+	if (strcasecmp(p->local, "postmaster") == 0) {
+		e = users_find(&s->cfg->users, "postmaster");
+		if (e == NULL)
+			log_warnx("mail for postmaster goes to the spool file "
+			    "postmaster: give it an alias or a user");
+		*user = "postmaster";
+		return R_RCPT_OK;
+	}
+	if (p->domain[0] == '\0')
+		return R_SYNTAX_RCPT;
+	if ((e = users_find(&s->cfg->users, p->local)) == NULL &&
+	    (plus = strchr(p->local, '+')) != NULL &&
+	    (size_t)(plus - p->local) < sizeof base) {
+		memcpy(base, p->local, (size_t)(plus - p->local));
+		base[plus - p->local] = '\0';
+		e = users_find(&s->cfg->users, base);
+	}
+	if (e == NULL)
+		return R_NOUSER;
+	*user = e->name;
+	return R_RCPT_OK;
+}
+
+enum reply_id
+smtp_cmd_rcpt(struct smtp_session *s, char *arg)
+{
+	const char *path = smtp_skip_prefix(arg, "TO:");
+	const char *user = NULL;
+	struct smtp_path p;
+	enum reply_id r;
+	size_t n;
+
+	if (path == NULL)
+		return R_SYNTAX;
+	if ((n = address_parse_path(path, s->utf8, true, &p)) == 0 || p.null)
+		return R_SYNTAX_RCPT;
+	if (path[n] != '\0')
+		return path[n] == ' ' && s->esmtp ? R_PARAM : R_SYNTAX_RCPT;
+	if (p.domain[0] != '\0' && !smtp_domain_is_local(s->cfg, &p)) {
+		log_info("reject client=%s rcpt=<%s>: relay denied",
+		    s->peer.addr, p.text);
+		return R_RELAY;
+	}
+	if ((r = smtp_rcpt_resolve(s, &p, &user)) != R_RCPT_OK) {
+		if (r == R_NOUSER)
+			log_info("reject client=%s rcpt=<%s>: no such user",
+			    s->peer.addr, p.text);
+		return r;
+	}
+	if (s->rcpt_count >= s->cfg->max_rcpts)
+		return R_TOO_MANY_RCPTS;
+	strcpy(s->rcpt_users[s->rcpt_count], user);
+	s->rcpt_list[s->rcpt_count] = s->rcpt_users[s->rcpt_count];
+	s->rcpt_count++;
+	if (s->rcpt_count == 1)
+		strcpy(s->first_rcpt, p.text);
+	smtp_set_state(s, SMTP_ST_RCPT);
+	return R_RCPT_OK;
+}
+
+enum reply_id
+smtp_cmd_rset(struct smtp_session *s, char *arg)
+{
+	(void)arg;
+	smtp_transaction_reset(s);
+	return R_DONE;
+}
+
+enum reply_id
+smtp_cmd_noop(struct smtp_session *s, char *arg)
+{
+	(void)s;
+	(void)arg;
+	return R_DONE;
+}
+
+enum reply_id
+smtp_cmd_quit(struct smtp_session *s, char *arg)
+{
+	(void)arg;
+	s->quit = true;
+	return R_BYE;
+}
+
+enum reply_id
+smtp_cmd_help(struct smtp_session *s, char *arg)
+{
+	(void)s;
+	(void)arg;
+	return R_HELP;
+}
+
+/* RFC 5321 3.5.3: 252 tells nothing about which users exist. */
+enum reply_id
+smtp_cmd_vrfy(struct smtp_session *s, char *arg)
+{
+	(void)s;
+	(void)arg;
+	return R_VRFY;
+}
+
+enum reply_id
+smtp_cmd_unimplemented(struct smtp_session *s, char *arg)
+{
+	(void)s;
+	(void)arg;
+	return R_UNIMPLEMENTED;
+}

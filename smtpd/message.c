@@ -1,0 +1,181 @@
+/*
+ * DATA: 354, then the message through the byte machine into a spool
+ * message (never whole in memory), then one reply. A refused message is
+ * still read to its end first (SPEC 3), so its tail never runs as
+ * commands and the session stays in step.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "smtpd/data.h"
+#include "smtpd/smtpd.h"
+#include "spool/spool.h"
+
+struct data_sink {
+	struct spool_msg	*msg;
+	bool			 over;		/* past -z: stop storing */
+	size_t			 len;
+	char			 buf[SMTP_DATA_CHUNK];
+};
+
+static int data_sink_emit(void *ctx, const char *data, size_t len);
+static void data_sink_flush(struct data_sink *k);
+static void smtp_message_id(struct smtp_session *s, char *id, size_t size);
+static void smtp_headers(struct smtp_session *s, struct spool_msg *msg,
+	    const char *id, time_t now);
+static enum reply_id smtp_spool_reply(enum spool_status st);
+
+static void
+data_sink_flush(struct data_sink *k)
+{
+	if (k->len > 0 && !k->over)
+		(void)spool_msg_write(k->msg, k->buf, k->len);
+	k->len = 0;
+}
+
+static int
+data_sink_emit(void *ctx, const char *data, size_t len)
+{
+	struct data_sink *k = ctx;
+
+	if (k->over)
+		return 0;
+	if (len > sizeof k->buf - k->len)
+		data_sink_flush(k);
+	if (len >= sizeof k->buf) {
+		(void)spool_msg_write(k->msg, data, len);
+		return 0;
+	}
+	memcpy(k->buf + k->len, data, len);
+	k->len += len;
+	return 0;
+}
+
+/* Unique across processes and time: seconds, microseconds, pid, count. */
+static void
+smtp_message_id(struct smtp_session *s, char *id, size_t size)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(id, size, "%llX%05lX%lX%X", (unsigned long long)now.tv_sec,
+	    now.tv_nsec / 1000, (unsigned long)getpid(), s->msg_counter++);
+}
+
+/* SPEC 3: Return-Path, then Received (RFC 5321 4.4) with an RFC 5322 date. */
+static void
+smtp_headers(struct smtp_session *s, struct spool_msg *msg, const char *id,
+    time_t now)
+{
+	char head[2 * SMTP_PATH_MAX + 3 * SMTP_DOMAIN_MAX + 256], date[64];
+	struct tm tm;
+	int n;
+
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm) == 0)
+		snprintf(date, sizeof date, "Thu, 01 Jan 1970 00:00:00 +0000");
+	n = snprintf(head, sizeof head,
+	    "Return-Path: <%s>\nReceived: from %s%s%s%s\n\tby %s with %s id %s%s%s%s;"
+	    "\n\t%s\n", s->sender.text, s->helo,
+	    s->peer.addr[0] != '\0' ? " ([" : "", s->peer.addr,
+	    s->peer.addr[0] != '\0' ? "])" : "", s->cfg->hostname,
+	    s->esmtp ? "ESMTP" : "SMTP", id,
+	    s->rcpt_count == 1 ? "\n\tfor <" : "",
+	    s->rcpt_count == 1 ? s->first_rcpt : "",
+	    s->rcpt_count == 1 ? ">" : "", date);
+	if (n > 0)
+		(void)spool_msg_write(msg, head,
+		    (size_t)n < sizeof head ? (size_t)n : sizeof head - 1);
+}
+
+static enum reply_id
+smtp_spool_reply(enum spool_status st)
+{
+	switch (st) {
+	case SPOOL_OK:
+		return R_SENT;
+	case SPOOL_LOCKED:
+		return R_TEMP_LOCK;
+	case SPOOL_NOSPACE:
+		return R_NOSPACE;
+	default:
+		return R_TEMP_IO;
+	}
+}
+
+enum reply_id
+smtp_cmd_data(struct smtp_session *s, char *arg)
+{
+	static struct spool_msg msg;
+	static struct data_sink sink;
+	struct data_machine dm;
+	enum spool_status st;
+	enum reply_id reply;
+	const char *failed = NULL;
+	time_t now = time(NULL);
+	char id[64];
+
+	(void)arg;
+	smtp_message_id(s, id, sizeof id);
+	reply_printf(&s->out, "%s\r\n", smtp_reply_text(R_DATA_GO));
+	sink.msg = &msg;
+	sink.over = false;
+	sink.len = 0;
+	st = spool_msg_open(&msg, s->cfg->spool_dir,
+	    s->sender.null ? NULL : s->sender.text, now);
+	smtp_headers(s, &msg, id, now);
+	data_init(&dm, s->line_end != LINE_END_CRLF, data_sink_emit, &sink);
+	while (dm.seen != DATA_SEEN_END) {
+		const char *p;
+		ssize_t n = line_peek(&s->in, &p);
+
+		if (n <= 0) {
+			/* Nothing is delivered from a session that ends here. */
+			spool_msg_close(&msg);
+			s->quit = true;
+			if (n < 0 && errno == ETIMEDOUT) {
+				log_info("timeout in DATA client=%s", s->peer.addr);
+				return R_TIMEOUT;
+			}
+			log_info("disconnect in DATA client=%s", s->peer.addr);
+			return R_NONE;
+		}
+		line_consume(&s->in, data_feed(&dm, p, (size_t)n));
+		if (dm.octets > s->cfg->max_msg_size && !sink.over) {
+			sink.over = true;
+			sink.len = 0;
+		}
+	}
+	data_sink_flush(&sink);
+
+	if (dm.bare_eol)
+		reply = R_BARE_EOL;
+	else if (sink.over)
+		reply = R_SIZE;
+	else if (dm.received > SMTP_RECEIVED_MAX)
+		reply = R_LOOP;
+	else if (st != SPOOL_OK)
+		reply = smtp_spool_reply(st);
+	else
+		reply = smtp_spool_reply(spool_deliver(&msg, s->rcpt_list,
+		    s->rcpt_count,
+		    s->cfg->lock_wait_secs, &failed));
+	spool_msg_close(&msg);
+	if (reply == R_SENT) {
+		reply_printf(&s->out, "250 2.0.0 OK id=%s\r\n", id);
+		log_info("delivered id=%s client=%s from=<%s> size=%jd rcpts=%zu",
+		    id, s->peer.addr, s->sender.text, (intmax_t)dm.octets,
+		    s->rcpt_count);
+	} else {
+		log_info("reject id=%s client=%s from=<%s>%s%s: %s", id,
+		    s->peer.addr, s->sender.text, failed ? " mailbox=" : "",
+		    failed ? failed : "", smtp_reply_text(reply));
+	}
+	smtp_transaction_reset(s);
+	return reply;
+}

@@ -1,0 +1,196 @@
+/*
+ * The session loop: read a command, check it against the table, run its
+ * handler, send the reply, count errors. Only this file writes replies
+ * chosen by id, counts errors and ends sessions.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "smtpd/smtpd.h"
+
+enum arg_rule { ARG_NONE, ARG_MAY, ARG_MUST };
+
+struct smtp_cmd {
+	const char	*name;
+	unsigned	 states;	/* the states in which it is allowed */
+	enum arg_rule	 arg;
+	enum reply_id	(*run)(struct smtp_session *, char *);
+	enum reply_id	 wrong_state;	/* the 503 for the other states */
+};
+
+#define ANY	(SMTP_ST_START | SMTP_ST_READY | SMTP_ST_MAIL | SMTP_ST_RCPT)
+#define GREETED	(SMTP_ST_READY | SMTP_ST_MAIL | SMTP_ST_RCPT)
+
+static const struct smtp_cmd smtp_cmds[] = {
+	{ "DATA", SMTP_ST_RCPT, ARG_NONE, smtp_cmd_data, R_SEQ_RCPT },
+	{ "EHLO", ANY, ARG_MUST, smtp_cmd_ehlo, R_NONE },
+	{ "EXPN", ANY, ARG_MAY, smtp_cmd_unimplemented, R_NONE },
+	{ "HELO", ANY, ARG_MUST, smtp_cmd_helo, R_NONE },
+	{ "HELP", ANY, ARG_MAY, smtp_cmd_help, R_NONE },
+	{ "MAIL", SMTP_ST_READY, ARG_MUST, smtp_cmd_mail, R_SEQ_NESTED },
+	{ "NOOP", ANY, ARG_MAY, smtp_cmd_noop, R_NONE },
+	{ "QUIT", ANY, ARG_NONE, smtp_cmd_quit, R_NONE },
+	{ "RCPT", SMTP_ST_MAIL | SMTP_ST_RCPT, ARG_MUST, smtp_cmd_rcpt,
+	    R_SEQ_MAIL },
+	{ "RSET", ANY, ARG_NONE, smtp_cmd_rset, R_NONE },
+	{ "SAML", ANY, ARG_MAY, smtp_cmd_unimplemented, R_NONE },
+	{ "SEND", ANY, ARG_MAY, smtp_cmd_unimplemented, R_NONE },
+	{ "SOML", ANY, ARG_MAY, smtp_cmd_unimplemented, R_NONE },
+	{ "TURN", ANY, ARG_MAY, smtp_cmd_unimplemented, R_NONE },
+	{ "VRFY", ANY, ARG_MUST, smtp_cmd_vrfy, R_NONE },
+};
+
+/* RFC 5321 replies with RFC 3463 enhanced codes, in plain words. */
+static const char *const smtp_replies[R_COUNT] = {
+	[R_DONE]			= "250 2.0.0 OK",
+	[R_MAIL_OK]		= "250 2.1.0 Sender OK",
+	[R_RCPT_OK]		= "250 2.1.5 Recipient OK",
+	[R_DATA_GO]		= "354 End data with <CR><LF>.<CR><LF>",
+	[R_BYE]			= "221 2.0.0 Bye",
+	[R_HELP]		= "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA "
+				  "RSET NOOP QUIT HELP VRFY",
+	[R_VRFY]		= "252 2.5.0 Cannot verify the user, but will "
+				  "accept the message and attempt delivery",
+	[R_UNKNOWN]		= "500 5.5.2 Command not recognized",
+	[R_TOOLONG]		= "500 5.5.2 Line too long",
+	[R_NUL]			= "500 5.5.2 NUL byte in command",
+	[R_UNIMPLEMENTED]	= "502 5.5.1 Command not implemented",
+	[R_SEQ_HELO]		= "503 5.5.1 Send HELO or EHLO first",
+	[R_SEQ_MAIL]		= "503 5.5.1 Send MAIL first",
+	[R_SEQ_NESTED]		= "503 5.5.1 Sender already given",
+	[R_SEQ_RCPT]		= "503 5.5.1 Send RCPT first",
+	[R_SYNTAX]		= "501 5.5.4 Syntax error in arguments",
+	[R_SYNTAX_HELO]		= "501 5.5.4 Syntax: HELO or EHLO hostname",
+	[R_SYNTAX_SENDER]	= "501 5.1.7 Bad sender address syntax",
+	[R_SYNTAX_RCPT]		= "501 5.1.3 Bad recipient address syntax",
+	[R_PARAM]		= "555 5.5.4 Parameter not recognized",
+	[R_SIZE]		= "552 5.3.4 Message too big",
+	[R_NOUSER]		= "550 5.1.1 No such user here",
+	[R_RELAY]		= "554 5.7.1 Relay access denied",
+	[R_TOO_MANY_RCPTS]	= "452 4.5.3 Too many recipients",
+	[R_LOOP]		= "554 5.4.6 Too many Received headers: mail loop",
+	[R_BARE_EOL]		= "550 5.6.0 Message refused: bare CR or LF "
+				  "in a CRLF session",
+	[R_TOO_MANY_ERRORS]	= "421 4.7.0 Too many errors, closing connection",
+	[R_TIMEOUT]		= "421 4.4.2 Idle timeout, closing connection",
+	[R_TEMP_LOCK]		= "451 4.2.0 Mailbox busy, try again later",
+	[R_TEMP_IO]		= "451 4.3.0 Local error in processing, try "
+				  "again later",
+	[R_NOSPACE]		= "452 4.3.1 Insufficient system storage",
+	[R_SHUTDOWN]		= "421 4.3.0 Service not available, closing "
+				  "connection",
+};
+
+static const struct smtp_cmd *smtp_cmd_find(const char *verb);
+static bool smtp_counts_as_error(enum reply_id id);
+static enum reply_id smtp_dispatch(struct smtp_session *s, char *line,
+	    size_t len);
+
+const char *
+smtp_reply_text(enum reply_id id)
+{
+	return smtp_replies[id];
+}
+
+void
+smtp_set_state(struct smtp_session *s, enum smtp_state state)
+{
+	s->state = state;
+}
+
+void
+smtp_transaction_reset(struct smtp_session *s)
+{
+	memset(&s->sender, 0, sizeof s->sender);
+	s->utf8 = false;
+	s->rcpt_count = 0;
+	s->first_rcpt[0] = '\0';
+	smtp_set_state(s, s->helo[0] != '\0' ? SMTP_ST_READY : SMTP_ST_START);
+}
+
+static const struct smtp_cmd *
+smtp_cmd_find(const char *verb)
+{
+	for (size_t i = 0; i < sizeof smtp_cmds / sizeof smtp_cmds[0]; i++)
+		if (strcasecmp(verb, smtp_cmds[i].name) == 0)
+			return &smtp_cmds[i];
+	return NULL;
+}
+
+/* SPEC 3: replies 500-504 and 555 count; refusals of RCPT and AUTH not. */
+static bool
+smtp_counts_as_error(enum reply_id id)
+{
+	const char *text = smtp_replies[id];
+
+	if (text == NULL)
+		return false;
+	return (strncmp(text, "50", 2) == 0 && text[2] >= '0' &&
+	    text[2] <= '4') || strncmp(text, "555", 3) == 0;
+}
+
+static enum reply_id
+smtp_dispatch(struct smtp_session *s, char *line, size_t len)
+{
+	const struct smtp_cmd *cmd;
+	char *arg;
+
+	if (strlen(line) != len)
+		return R_NUL;
+	arg = line + strcspn(line, " ");
+	if (*arg != '\0')
+		*arg++ = '\0';
+	if ((cmd = smtp_cmd_find(line)) == NULL)
+		return R_UNKNOWN;
+	if (!(cmd->states & s->state))
+		return s->state == SMTP_ST_START && cmd->wrong_state != R_NONE ?
+		    R_SEQ_HELO : cmd->wrong_state;
+	if ((cmd->arg == ARG_NONE && *arg != '\0') ||
+	    (cmd->arg == ARG_MUST && *arg == '\0'))
+		return cmd->run == smtp_cmd_helo || cmd->run == smtp_cmd_ehlo ?
+		    R_SYNTAX_HELO : R_SYNTAX;
+	return cmd->run(s, arg);
+}
+
+void
+smtp_session_run(struct smtp_session *s)
+{
+	char line[SMTP_CMDLINE_MAX];
+	enum reply_id reply;
+	enum line_end end;
+	size_t len;
+
+	reply_printf(&s->out, "220 %s ESMTP\r\n", s->cfg->hostname);
+	while (!s->quit && !s->out.failed) {
+		switch (line_read(&s->in, line, sizeof line, &len, &end)) {
+		case LINE_OK:
+			s->line_end = end;
+			reply = smtp_dispatch(s, line, len);
+			break;
+		case LINE_TOOLONG:
+			reply = R_TOOLONG;
+			break;
+		case LINE_TIMEOUT:
+			log_info("timeout client=%s", s->peer.addr);
+			reply_printf(&s->out, "%s\r\n", smtp_replies[R_TIMEOUT]);
+			(void)reply_flush(&s->out);
+			return;
+		case LINE_EOF:
+		case LINE_ERROR:
+		default:
+			return;
+		}
+		if (reply != R_SENT && reply != R_NONE)
+			reply_printf(&s->out, "%s\r\n", smtp_replies[reply]);
+		if (smtp_counts_as_error(reply) &&
+		    ++s->errors >= SMTP_ERRORS_MAX) {
+			log_info("too many errors client=%s", s->peer.addr);
+			reply_printf(&s->out, "%s\r\n",
+			    smtp_replies[R_TOO_MANY_ERRORS]);
+			break;
+		}
+	}
+	(void)reply_flush(&s->out);
+}

@@ -1,0 +1,94 @@
+/*
+ * smtpd: what the session files share. One session per process: the
+ * superserver gives us the connection on fd 0 and fd 1.
+ */
+#ifndef SMTPD_SMTPD_H
+#define SMTPD_SMTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/line.h"
+#include "common/peer.h"
+#include "common/reply.h"
+#include "common/users.h"
+#include "smtpd/address.h"
+#include "smtpd/params.h"
+
+struct smtpd_config {
+	const char	*spool_dir;			/* -s */
+	const char	*users_file;			/* -p */
+	char		 hostname[SMTP_DOMAIN_MAX + 1];	/* -n */
+	int		 idle_secs;			/* -t */
+	int		 lock_wait_secs;		/* -w */
+	const char	*domains[SMTP_DOMAINS_MAX + 2];	/* -d, -n, localhost */
+	size_t		 domain_count;
+	off_t		 max_msg_size;			/* -z */
+	size_t		 max_rcpts;			/* -r */
+	struct users	 users;
+};
+
+/* Reply ids: texts are in one table in session.c. */
+enum reply_id {
+	R_SENT,			/* the handler wrote the reply itself */
+	R_NONE,			/* no reply (QUIT closing, timeouts) */
+	R_DONE, R_MAIL_OK, R_RCPT_OK, R_DATA_GO, R_BYE, R_HELP, R_VRFY,
+	R_UNKNOWN, R_TOOLONG, R_NUL, R_UNIMPLEMENTED, R_SEQ_HELO,
+	R_SEQ_MAIL, R_SEQ_NESTED, R_SEQ_RCPT, R_SYNTAX, R_SYNTAX_HELO,
+	R_SYNTAX_SENDER, R_SYNTAX_RCPT, R_PARAM, R_SIZE, R_NOUSER, R_RELAY,
+	R_TOO_MANY_RCPTS, R_LOOP, R_BARE_EOL, R_TOO_MANY_ERRORS, R_TIMEOUT,
+	R_TEMP_LOCK, R_TEMP_IO, R_NOSPACE, R_SHUTDOWN,
+	R_COUNT
+};
+
+enum smtp_state {
+	SMTP_ST_START = 1 << 0,		/* no HELO/EHLO yet */
+	SMTP_ST_READY = 1 << 1,		/* greeted, no transaction */
+	SMTP_ST_MAIL = 1 << 2,		/* MAIL given */
+	SMTP_ST_RCPT = 1 << 3,		/* at least one RCPT accepted */
+};
+
+struct smtp_session {
+	const struct smtpd_config *cfg;
+	struct line_reader	 in;
+	struct reply_writer	 out;
+	struct peer		 peer;
+	enum smtp_state		 state;
+	bool			 esmtp;		/* EHLO, not HELO */
+	bool			 quit;
+	int			 errors;
+	enum line_end		 line_end;	/* of the command being run */
+	char			 helo[SMTP_DOMAIN_MAX + 1];
+	/* The transaction. */
+	struct smtp_path	 sender;
+	bool			 utf8;		/* MAIL ... SMTPUTF8 */
+	char			(*rcpt_users)[USERS_NAME_MAX + 1];
+	const char		**rcpt_list;	/* rcpt_users, as spool takes them */
+	size_t			 rcpt_count;
+	char			 first_rcpt[SMTP_PATH_MAX + 1];
+	unsigned		 msg_counter;	/* for ids */
+};
+
+/* session.c */
+void	smtp_session_run(struct smtp_session *s);
+void	smtp_set_state(struct smtp_session *s, enum smtp_state state);
+void	smtp_transaction_reset(struct smtp_session *s);
+const char *smtp_reply_text(enum reply_id id);
+
+/* commands.c: handlers, one per verb. */
+enum reply_id smtp_cmd_helo(struct smtp_session *s, char *arg);
+enum reply_id smtp_cmd_ehlo(struct smtp_session *s, char *arg);
+enum reply_id smtp_cmd_mail(struct smtp_session *s, char *arg);
+enum reply_id smtp_cmd_rcpt(struct smtp_session *s, char *arg);
+enum reply_id smtp_cmd_rset(struct smtp_session *s, char *arg);
+enum reply_id smtp_cmd_noop(struct smtp_session *s, char *arg);
+enum reply_id smtp_cmd_quit(struct smtp_session *s, char *arg);
+enum reply_id smtp_cmd_help(struct smtp_session *s, char *arg);
+enum reply_id smtp_cmd_vrfy(struct smtp_session *s, char *arg);
+enum reply_id smtp_cmd_unimplemented(struct smtp_session *s, char *arg);
+
+/* message.c: DATA, from 354 to the final reply. */
+enum reply_id smtp_cmd_data(struct smtp_session *s, char *arg);
+
+#endif
