@@ -74,10 +74,11 @@ $(BIN)/unit_%: $(B)/t/unit/unit_%.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The suite finds the binaries under test through BIN; sanitizer reports of
-# any process, background ones included, land in SAN_LOGS and fail the run.
+# any process, background ones included, land in SAN_LOGS and fail the run;
+# it is world-writable because smtpd drops root to nobody in the tests.
 SAN_LOGS := $(abspath $(B)/sanitizer-logs)
 test: all
-	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS) && chmod 1777 $(SAN_LOGS)
 	BIN=$(abspath $(BIN)) SANITIZE=$(SANITIZE) SAN_LOGS=$(SAN_LOGS) \
 	ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_leaks=1 \
 	UBSAN_OPTIONS=log_path=$(SAN_LOGS)/ubsan:print_stacktrace=1:halt_on_error=1 \

@@ -188,13 +188,13 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 		return path[n] == ' ' && s->esmtp ? R_PARAM : R_SYNTAX_RCPT;
 	if (p.domain[0] != '\0' && !smtp_domain_is_local(s->cfg, &p)) {
 		log_info("reject client=%s rcpt=<%s>: relay denied",
-		    s->peer.addr, p.text);
+		    s->client, p.text);
 		return R_RELAY;
 	}
 	if ((r = smtp_rcpt_resolve(s, &p, &user)) != R_RCPT_OK) {
 		if (r == R_NOUSER)
 			log_info("reject client=%s rcpt=<%s>: no such user",
-			    s->peer.addr, p.text);
+			    s->client, p.text);
 		return r;
 	}
 	if (s->rcpt_count >= s->cfg->max_rcpts)

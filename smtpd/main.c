@@ -145,15 +145,15 @@ main(int argc, char **argv)
 	    (s.rcpt_list = calloc(cfg.max_rcpts, sizeof *s.rcpt_list)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	peer_identify(&s.peer, STDIN_FILENO);
+	s.client = s.peer.addr[0] != '\0' ? s.peer.addr : "local";
 	line_init(&s.in, STDIN_FILENO, cfg.idle_secs);
 	reply_init(&s.out, STDOUT_FILENO, cfg.idle_secs);
 	s.in.before_block = reply_flush_hook;
 	s.in.before_block_arg = &s.out;
 	smtp_transaction_reset(&s);
 
-	log_info("connect client=%s", s.peer.addr[0] ? s.peer.addr : "local");
+	log_info("connect client=%s", s.client);
 	smtp_session_run(&s);
-	log_info("disconnect client=%s errors=%d",
-	    s.peer.addr[0] ? s.peer.addr : "local", s.errors);
+	log_info("disconnect client=%s errors=%d", s.client, s.errors);
 	return EX_OK;
 }

@@ -139,10 +139,10 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 			spool_msg_close(&msg);
 			s->quit = true;
 			if (n < 0 && errno == ETIMEDOUT) {
-				log_info("timeout in DATA client=%s", s->peer.addr);
+				log_info("timeout in DATA client=%s", s->client);
 				return R_TIMEOUT;
 			}
-			log_info("disconnect in DATA client=%s", s->peer.addr);
+			log_info("disconnect in DATA client=%s", s->client);
 			return R_NONE;
 		}
 		line_consume(&s->in, data_feed(&dm, p, (size_t)n));
@@ -169,11 +169,11 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 	if (reply == R_SENT) {
 		reply_printf(&s->out, "250 2.0.0 OK id=%s\r\n", id);
 		log_info("delivered id=%s client=%s from=<%s> size=%jd rcpts=%zu",
-		    id, s->peer.addr, s->sender.text, (intmax_t)dm.octets,
+		    id, s->client, s->sender.text, (intmax_t)dm.octets,
 		    s->rcpt_count);
 	} else {
 		log_info("reject id=%s client=%s from=<%s>%s%s: %s", id,
-		    s->peer.addr, s->sender.text, failed ? " mailbox=" : "",
+		    s->client, s->sender.text, failed ? " mailbox=" : "",
 		    failed ? failed : "", smtp_reply_text(reply));
 	}
 	smtp_transaction_reset(s);

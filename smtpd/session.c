@@ -173,7 +173,7 @@ smtp_session_run(struct smtp_session *s)
 			reply = R_TOOLONG;
 			break;
 		case LINE_TIMEOUT:
-			log_info("timeout client=%s", s->peer.addr);
+			log_info("timeout client=%s", s->client);
 			reply_printf(&s->out, "%s\r\n", smtp_replies[R_TIMEOUT]);
 			(void)reply_flush(&s->out);
 			return;
@@ -186,7 +186,7 @@ smtp_session_run(struct smtp_session *s)
 			reply_printf(&s->out, "%s\r\n", smtp_replies[reply]);
 		if (smtp_counts_as_error(reply) &&
 		    ++s->errors >= SMTP_ERRORS_MAX) {
-			log_info("too many errors client=%s", s->peer.addr);
+			log_info("too many errors client=%s", s->client);
 			reply_printf(&s->out, "%s\r\n",
 			    smtp_replies[R_TOO_MANY_ERRORS]);
 			break;

@@ -54,6 +54,7 @@ struct smtp_session {
 	struct line_reader	 in;
 	struct reply_writer	 out;
 	struct peer		 peer;
+	const char		*client;	/* for logs: address or "local" */
 	enum smtp_state		 state;
 	bool			 esmtp;		/* EHLO, not HELO */
 	bool			 quit;

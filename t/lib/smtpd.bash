@@ -1,0 +1,63 @@
+# Running smtpd on transcripts: a throwaway spool the dropped user can
+# write (as root the servers must switch user; tests use nobody).
+
+smtpd_setup() {
+	SPOOL=$(mktemp -d /tmp/smtpd-test.XXXXXX)
+	chmod 0755 "$SPOOL"
+	USERS="$SPOOL/passwd"
+	printf '%s\n' 'jones:{PLAIN}jones-pw' 'brown:{PLAIN}brown-pw' \
+	    'alice:{PLAIN}alice-pw' 'user+tag:{PLAIN}x' >"$USERS"
+	chmod 0644 "$USERS"
+	mkdir "$SPOOL/mail"
+	SMTPD_ARGS=(-n test.example -s "$SPOOL/mail" -p "$USERS")
+	if [ "$(id -u)" -eq 0 ]; then
+		chown nobody "$SPOOL/mail"
+		SMTPD_ARGS+=(-U nobody)
+	fi
+}
+
+smtpd_teardown() {
+	rm -rf "$SPOOL"
+}
+
+# Strips the '#' lines that say why a case matters.
+transcript_input() {
+	local in="$1"
+	if [[ "$in" == *.lf.in ]]; then
+		grep -v '^#' "$in"
+	else
+		grep -v '^#' "$in" | sed 's/$/\r/'
+	fi
+}
+
+# Ids and dates differ from run to run.
+normalise() {
+	sed -E -e 's/id=[0-9A-F]+/id=ID/' -e 's/ id [0-9A-F]+/ id ID/' \
+	    -e 's/^(From [^ ]+) .*/\1 DATE/' \
+	    -e 's/^\t[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} .*/\tDATE/'
+}
+
+# transcript NAME: pipes t/smtpd/NAME.in (or .lf.in) into smtpd, whole
+# and line by line; both must give NAME.out, and each NAME.USER.mbox
+# must be USER's mailbox afterwards (from the whole run).
+transcript() {
+	local dir="$BATS_TEST_DIRNAME/smtpd" name="$1" in args=()
+	in="$dir/$name.in"
+	[ -f "$in" ] || in="$dir/$name.lf.in"
+	[ -f "$dir/$name.args" ] && read -r -a args <"$dir/$name.args"
+	transcript_input "$in" >"$BATS_TEST_TMPDIR/in"
+	"$BIN/smtpd" "${SMTPD_ARGS[@]}" "${args[@]}" <"$BATS_TEST_TMPDIR/in" |
+	    tr -d '\r' | normalise >"$BATS_TEST_TMPDIR/whole"
+	for mbox in "$dir/$name".*.mbox; do
+		[ -e "$mbox" ] || continue
+		user=${mbox%.mbox}
+		user=${user##*.}
+		normalise <"$SPOOL/mail/$user" >"$BATS_TEST_TMPDIR/mbox"
+		diff -u "$mbox" "$BATS_TEST_TMPDIR/mbox"
+	done
+	diff -u "$dir/$name.out" "$BATS_TEST_TMPDIR/whole"
+	python3 "$BATS_TEST_DIRNAME/lib/feed.py" <"$BATS_TEST_TMPDIR/in" |
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" "${args[@]}" | tr -d '\r' |
+	    normalise >"$BATS_TEST_TMPDIR/bylines"
+	diff -u "$dir/$name.out" "$BATS_TEST_TMPDIR/bylines"
+}

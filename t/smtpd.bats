@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# smtpd, SPEC sections 2 and 3 (AUTH aside): transcripts under t/smtpd/
+# (each run whole and line by line), then raw-byte cases built here.
+
+load lib/helpers
+load lib/smtpd
+
+setup() {
+	smtpd_setup
+}
+
+teardown() {
+	smtpd_teardown
+}
+
+@test "greeting and QUIT" { transcript 01-greeting-quit; }
+@test "RFC 5321 D.1: Jones and Brown get it, Green is refused" { transcript 02-rfc5321-d1; }
+@test "HELO, null sender, one recipient: SMTP, MAILER-DAEMON, for <>" { transcript 03-helo-one-recipient; }
+@test "commands out of sequence get 503 and the session goes on" { transcript 04-sequence-503; }
+@test "syntax errors get 501 with the right enhanced code" { transcript 05-syntax-501; }
+@test "VRFY 252, EXPN and old verbs 502, unknown 500, HELP, NOOP" { transcript 06-other-commands; }
+@test "MAIL parameters: SIZE, BODY, SMTPUTF8, unknown 555, none after HELO" { transcript 07-mail-params; }
+@test "other domains and address literals: relay denied" { transcript 08-relay-denied; }
+@test "postmaster, user+tag and case in local parts" { transcript 09-postmaster-plus-case; }
+@test "the tenth error ends the session with 421" { transcript 10-too-many-errors; }
+@test "recipients over -r get 452 4.5.3" { transcript 11-too-many-recipients; }
+@test "messages over -z are read to the end, then 552; nothing delivered" { transcript 12-size-limit; }
+@test "an LF transcript ends its message at LF.LF" { transcript 13-lf-session; }
+
+# Sends raw bytes (printf format) to smtpd; replies without CR in $output.
+raw_session() {
+	run bash -c 'printf "$0" | "$@" | tr -d "\r"' "$1" "$BIN/smtpd" \
+	    "${SMTPD_ARGS[@]}" "${@:2}"
+}
+
+HEAD='EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<alice@test.example>\r\nDATA\r\n'
+
+@test "SMTP smuggling: no variant ends the message, nothing is delivered" {
+	for fake in '\n.\n' '\n.\r\n' '\r.\r' '\r\n.\r' '\r\n.\n' '\r.\r\n'; do
+		raw_session "${HEAD}a${fake}MAIL FROM:<evil@x.example>\r\nRCPT TO:<jones@test.example>\r\nDATA\r\nsmuggled\r\n.\r\nQUIT\r\n"
+		echo "variant $fake: $output"
+		[ "$status" -eq 0 ]
+		# one reply to the whole data: the refusal, then QUIT
+		[ "$(echo "$output" | grep -c '^250 2.1.0')" -eq 1 ]
+		echo "$output" | grep -q '^550 5.6.0 Message refused: bare CR or LF'
+		[ "${lines[-1]}" = "221 2.0.0 Bye" ]
+		[ ! -s "$SPOOL/mail/alice" ]
+		[ ! -e "$SPOOL/mail/jones" ]
+	done
+}
+
+@test "NUL in a command is an error, 8-bit and NUL in a body are kept" {
+	raw_session "EHLO c.example\r\nNO\000OP\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<alice@test.example>\r\nDATA\r\ncaf\303\251 \000 \377\r\n.\r\nQUIT\r\n"
+	[ "${lines[8]}" = "500 5.5.2 NUL byte in command" ]
+	[ "${lines[-2]}" = "250 2.0.0 OK id=${lines[-2]#250 2.0.0 OK id=}" ]
+	tail -n 2 "$SPOOL/mail/alice" | head -n 1 | cmp - <(printf 'caf\303\251 \000 \377\n')
+}
+
+@test "command lines: 512 octets with CRLF pass, 513 get one 500 5.5.2" {
+	ok="NOOP $(printf 'x%.0s' $(seq 1 505))"	# 510 + CRLF = 512
+	long="NOOP $(printf 'x%.0s' $(seq 1 506))"	# 513
+	huge="NOOP $(head -c 100000 /dev/zero | tr '\0' x)"
+	raw_session "$ok\r\n$long\r\n$huge\r\nQUIT\r\n"
+	[ "${lines[1]}" = "250 2.0.0 OK" ]
+	[ "${lines[2]}" = "500 5.5.2 Line too long" ]
+	[ "${lines[3]}" = "500 5.5.2 Line too long" ]
+	[ "${lines[4]}" = "221 2.0.0 Bye" ]
+	[ "${#lines[@]}" -eq 5 ]
+}
+
+@test "idle timeout: 421 4.4.2 and nothing delivered, also inside DATA" {
+	run bash -c '{ printf "EHLO c\r\n"; sleep 3; } | "$@" | tr -d "\r"' \
+	    _ "$BIN/smtpd" "${SMTPD_ARGS[@]}" -t 1
+	[ "${lines[-1]}" = "421 4.4.2 Idle timeout, closing connection" ]
+	run bash -c '{ printf "$0"; printf "half a message\r\n"; sleep 3; } | "$@" | tr -d "\r"' \
+	    "$HEAD" "$BIN/smtpd" "${SMTPD_ARGS[@]}" -t 1
+	[ "${lines[-1]}" = "421 4.4.2 Idle timeout, closing connection" ]
+	[ ! -s "$SPOOL/mail/alice" ]
+}
+
+@test "a client that disconnects inside DATA gets nothing delivered" {
+	raw_session "${HEAD}Subject: cut\r\npartial"
+	[ "$status" -eq 0 ]
+	[ ! -s "$SPOOL/mail/alice" ]
+}
+
+@test "the delivered mailbox reads back with Python's mailbox module" {
+	raw_session "${HEAD}Subject: one\r\n\r\nFrom me\r\n.\r\nMAIL FROM:<b@c.example>\r\nRCPT TO:<alice@test.example>\r\nDATA\r\nSubject: two\r\n\r\nbody\r\n.\r\nQUIT\r\n"
+	python3 - "$SPOOL/mail/alice" <<'PY'
+import mailbox, sys
+msgs = list(mailbox.mbox(sys.argv[1]))
+assert len(msgs) == 2, len(msgs)
+assert msgs[0]["Subject"] == "one" and msgs[1]["Subject"] == "two"
+assert msgs[0]["Return-Path"] == "<a@b.example>"
+assert msgs[1].get_payload() == "body\n", repr(msgs[1].get_payload())
+assert msgs[0].get_from().startswith("a@b.example ")
+PY
+}
+
+@test "more than 50 Received: headers is a loop: 554 5.4.6" {
+	many=$(for i in $(seq 1 51); do printf 'Received: from hop%d\\r\\n' "$i"; done)
+	raw_session "${HEAD}${many}Subject: loop\r\n\r\nx\r\n.\r\nQUIT\r\n"
+	echo "$output" | grep -q '^554 5.4.6 '
+	[ ! -s "$SPOOL/mail/alice" ]
+	fifty=$(for i in $(seq 1 50); do printf 'Received: from hop%d\\r\\n' "$i"; done)
+	raw_session "${HEAD}${fifty}Subject: fine\r\n\r\nx\r\n.\r\nQUIT\r\n"
+	echo "$output" | grep -q '^250 2.0.0 OK'
+}
+
+@test "startup failures: sysexits code and a 421 line, before any greeting" {
+	run "$BIN/smtpd" -Q
+	[ "$status" -eq 64 ]
+	[ "$(echo "$output" | tr -d '\r' | tail -n 1)" = "421 4.3.0 Service not available" ]
+	run "$BIN/smtpd" "${SMTPD_ARGS[@]}" -p "$SPOOL/missing"
+	[ "$status" -eq 66 ]
+	echo "$output" | grep -q '^421 '
+	run "$BIN/smtpd" "${SMTPD_ARGS[@]}" -z 0
+	[ "$status" -eq 64 ]
+	if [ "$(id -u)" -eq 0 ]; then
+		# as root, with no -U and a spool owned by root: refuse
+		run "$BIN/smtpd" -l -n t -s "$SPOOL" -p "$USERS" </dev/null
+		[ "$status" -eq 77 ]
+		echo "$output" | grep -q 'refusing to run as root'
+	fi
+}
+
+@test "a 50 MB one-line message: delivered, peak RSS bounded" {
+	[ "${SANITIZE:-0}" = 1 ] && skip "sanitizer runtimes inflate RSS"
+	{ printf "$HEAD"; head -c 50000000 /dev/zero | tr '\0' x; printf '\r\n.\r\nQUIT\r\n'; } >"$BATS_TEST_TMPDIR/big"
+	/usr/bin/time -f '%M' -o "$BATS_TEST_TMPDIR/rss" "$BIN/smtpd" \
+	    "${SMTPD_ARGS[@]}" -z 60000000 <"$BATS_TEST_TMPDIR/big" >"$BATS_TEST_TMPDIR/out"
+	grep -q '^250 2.0.0 OK' "$BATS_TEST_TMPDIR/out"
+	echo "peak RSS $(cat "$BATS_TEST_TMPDIR/rss") KB"
+	[ "$(cat "$BATS_TEST_TMPDIR/rss")" -lt 8192 ]
+	[ "$(stat -c %s "$SPOOL/mail/alice")" -gt 50000000 ]
+	# and over -z: refused after reading it all, memory the same
+	/usr/bin/time -f '%M' -o "$BATS_TEST_TMPDIR/rss" "$BIN/smtpd" \
+	    "${SMTPD_ARGS[@]}" <"$BATS_TEST_TMPDIR/big" >"$BATS_TEST_TMPDIR/out"
+	grep -q '^552 5.3.4' "$BATS_TEST_TMPDIR/out"
+	grep -q '^221' "$BATS_TEST_TMPDIR/out"
+	[ "$(cat "$BATS_TEST_TMPDIR/rss")" -lt 8192 ]
+}
+
+@test "syslog lines: connect, delivery with id and size, reject, disconnect" {
+	run bash -c 'printf "$0" | "$@" 2>&1 >/dev/null' \
+	    "${HEAD}x\r\n.\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<ghost@test.example>\r\nQUIT\r\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -l
+	echo "$output"
+	echo "$output" | grep -q 'connect client=local'
+	echo "$output" | grep -Eq 'delivered id=[0-9A-F]+ client=.* from=<a@b.example> size=3 rcpts=1'
+	echo "$output" | grep -q 'reject client=.* rcpt=<ghost@test.example>: no such user'
+	echo "$output" | grep -q 'disconnect client=local'
+}
+
+@test "nothing reaches stderr without -l" {
+	run bash -c 'printf "HELO c\r\nBOGUS\r\nQUIT\r\n" | "$@" 2>&1 >/dev/null' \
+	    _ "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+	[ -z "$output" ]
+}
