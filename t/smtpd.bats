@@ -26,6 +26,12 @@ teardown() {
 @test "recipients over -r get 452 4.5.3" { transcript 11-too-many-recipients; }
 @test "messages over -z are read to the end, then 552; nothing delivered" { transcript 12-size-limit; }
 @test "an LF transcript ends its message at LF.LF" { transcript 13-lf-session; }
+@test "-d adds local domains" { transcript 14-local-domains; }
+@test "RFC 5321 D.2: an aborted transaction delivers nothing" {
+	transcript 15-rfc5321-d2-aborted
+	[ ! -e "$SPOOL/mail/jones" ]
+	[ "$(grep -c '^From ' "$SPOOL/mail/brown")" -eq 1 ]
+}
 
 # Sends raw bytes (printf format) to smtpd; replies without CR in $output.
 raw_session() {
@@ -156,4 +162,42 @@ PY
 	run bash -c 'printf "HELO c\r\nBOGUS\r\nQUIT\r\n" | "$@" 2>&1 >/dev/null' \
 	    _ "$BIN/smtpd" "${SMTPD_ARGS[@]}"
 	[ -z "$output" ]
+}
+
+@test "a held mailbox lock: 451 4.2.0 after -w, mailbox unchanged, session goes on" {
+	: >"$SPOOL/mail/alice"
+	[ "$(id -u)" -ne 0 ] || chown nobody "$SPOOL/mail/alice"
+	"$BIN/spooltool" lock "$SPOOL/mail" alice 4 >"$BATS_TEST_TMPDIR/lock" &
+	pid=$!
+	while ! grep -q locked "$BATS_TEST_TMPDIR/lock" 2>/dev/null; do sleep 0.05; done
+	raw_session "${HEAD}x\r\n.\r\nNOOP\r\nQUIT\r\n" -w 1
+	kill "$pid"; wait "$pid" || true
+	echo "$output"
+	echo "$output" | grep -q '^451 4.2.0 Mailbox busy'
+	[ "${lines[-2]}" = "250 2.0.0 OK" ]
+	[ ! -s "$SPOOL/mail/alice" ]
+}
+
+@test "disk full and I/O errors: 452 4.3.1 and 451 4.3.0, nothing delivered" {
+	for fault in fsync:ENOSPC:'452 4.3.1' write:EIO:'451 4.3.0'; do
+		IFS=: read -r call err want <<<"$fault"
+		# the first write to a mailbox: skip smtpd's own reply writes
+		run bash -c 'printf "$0" | ASAN_OPTIONS=detect_leaks=0 strace -f -o /dev/null -e inject=$1:error=$2:when=1 -e trace=$1 -P "$3/alice" "${@:4}" | tr -d "\r"' \
+		    "${HEAD}two recipients\r\n.\r\nQUIT\r\n" "$call" "$err" "$SPOOL/mail" \
+		    "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+		echo "$call=$err: $output"
+		echo "$output" | grep -q "^$want "
+		[ ! -s "$SPOOL/mail/alice" ]
+	done
+}
+
+@test "250 is sent only after the mailboxes are fsync'ed" {
+	printf "${HEAD}x\r\n.\r\nQUIT\r\n" >"$BATS_TEST_TMPDIR/in"
+	ASAN_OPTIONS=detect_leaks=0 strace -f -s 4096 -e trace=fsync,write -o "$BATS_TEST_TMPDIR/trace" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" <"$BATS_TEST_TMPDIR/in" >/dev/null
+	fsync_line=$(grep -n 'fsync(' "$BATS_TEST_TMPDIR/trace" | head -n 1 | cut -d: -f1)
+	reply_line=$(grep -n 'write(1, .*250 2.0.0 OK' "$BATS_TEST_TMPDIR/trace" | cut -d: -f1)
+	echo "fsync at $fsync_line, 250 at $reply_line"
+	[ -n "$fsync_line" ] && [ -n "$reply_line" ]
+	[ "$fsync_line" -lt "$reply_line" ]
 }
