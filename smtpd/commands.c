@@ -217,42 +217,9 @@ smtp_cmd_rset(struct smtp_session *s, char *arg)
 }
 
 enum reply_id
-smtp_cmd_noop(struct smtp_session *s, char *arg)
-{
-	(void)s;
-	(void)arg;
-	return R_DONE;
-}
-
-enum reply_id
 smtp_cmd_quit(struct smtp_session *s, char *arg)
 {
 	(void)arg;
 	s->quit = true;
 	return R_BYE;
-}
-
-enum reply_id
-smtp_cmd_help(struct smtp_session *s, char *arg)
-{
-	(void)s;
-	(void)arg;
-	return R_HELP;
-}
-
-/* RFC 5321 3.5.3: 252 tells nothing about which users exist. */
-enum reply_id
-smtp_cmd_vrfy(struct smtp_session *s, char *arg)
-{
-	(void)s;
-	(void)arg;
-	return R_VRFY;
-}
-
-enum reply_id
-smtp_cmd_unimplemented(struct smtp_session *s, char *arg)
-{
-	(void)s;
-	(void)arg;
-	return R_UNIMPLEMENTED;
 }

@@ -17,29 +17,33 @@ struct smtp_cmd {
 	unsigned	 states;	/* the states in which it is allowed */
 	enum arg_rule	 arg;
 	enum reply_id	(*run)(struct smtp_session *, char *);
+	enum reply_id	 fixed;		/* the reply when run is NULL */
 	enum reply_id	 wrong_state;	/* the 503 for the other states */
+	enum reply_id	 bad_arg;	/* when the argument rule is broken */
 };
 
 #define ANY	(SMTP_ST_START | SMTP_ST_READY | SMTP_ST_MAIL | SMTP_ST_RCPT)
-#define GREETED	(SMTP_ST_READY | SMTP_ST_MAIL | SMTP_ST_RCPT)
 
+/* One row per verb; VRFY answers 252 without looking (RFC 5321 3.5.3). */
 static const struct smtp_cmd smtp_cmds[] = {
-	{ "DATA", SMTP_ST_RCPT, ARG_NONE, smtp_cmd_data, R_SEQ_RCPT },
-	{ "EHLO", ANY, ARG_MUST, smtp_cmd_ehlo, R_NONE },
-	{ "EXPN", ANY, ARG_MAY, smtp_cmd_unimplemented, R_NONE },
-	{ "HELO", ANY, ARG_MUST, smtp_cmd_helo, R_NONE },
-	{ "HELP", ANY, ARG_MAY, smtp_cmd_help, R_NONE },
-	{ "MAIL", SMTP_ST_READY, ARG_MUST, smtp_cmd_mail, R_SEQ_NESTED },
-	{ "NOOP", ANY, ARG_MAY, smtp_cmd_noop, R_NONE },
-	{ "QUIT", ANY, ARG_NONE, smtp_cmd_quit, R_NONE },
-	{ "RCPT", SMTP_ST_MAIL | SMTP_ST_RCPT, ARG_MUST, smtp_cmd_rcpt,
-	    R_SEQ_MAIL },
-	{ "RSET", ANY, ARG_NONE, smtp_cmd_rset, R_NONE },
-	{ "SAML", ANY, ARG_MAY, smtp_cmd_unimplemented, R_NONE },
-	{ "SEND", ANY, ARG_MAY, smtp_cmd_unimplemented, R_NONE },
-	{ "SOML", ANY, ARG_MAY, smtp_cmd_unimplemented, R_NONE },
-	{ "TURN", ANY, ARG_MAY, smtp_cmd_unimplemented, R_NONE },
-	{ "VRFY", ANY, ARG_MUST, smtp_cmd_vrfy, R_NONE },
+	{ "DATA", SMTP_ST_RCPT, ARG_NONE, smtp_cmd_data, R_NONE, R_SEQ_RCPT,
+	    R_SYNTAX },
+	{ "EHLO", ANY, ARG_MUST, smtp_cmd_ehlo, R_NONE, R_NONE, R_SYNTAX_HELO },
+	{ "EXPN", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX },
+	{ "HELO", ANY, ARG_MUST, smtp_cmd_helo, R_NONE, R_NONE, R_SYNTAX_HELO },
+	{ "HELP", ANY, ARG_MAY, NULL, R_HELP, R_NONE, R_SYNTAX },
+	{ "MAIL", SMTP_ST_READY, ARG_MUST, smtp_cmd_mail, R_NONE, R_SEQ_NESTED,
+	    R_SYNTAX },
+	{ "NOOP", ANY, ARG_MAY, NULL, R_DONE, R_NONE, R_SYNTAX },
+	{ "QUIT", ANY, ARG_NONE, smtp_cmd_quit, R_NONE, R_NONE, R_SYNTAX },
+	{ "RCPT", SMTP_ST_MAIL | SMTP_ST_RCPT, ARG_MUST, smtp_cmd_rcpt, R_NONE,
+	    R_SEQ_MAIL, R_SYNTAX },
+	{ "RSET", ANY, ARG_NONE, smtp_cmd_rset, R_NONE, R_NONE, R_SYNTAX },
+	{ "SAML", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX },
+	{ "SEND", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX },
+	{ "SOML", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX },
+	{ "TURN", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX },
+	{ "VRFY", ANY, ARG_MUST, NULL, R_VRFY, R_NONE, R_SYNTAX },
 };
 
 /* RFC 5321 replies with RFC 3463 enhanced codes, in plain words. */
@@ -149,9 +153,8 @@ smtp_dispatch(struct smtp_session *s, char *line, size_t len)
 		    R_SEQ_HELO : cmd->wrong_state;
 	if ((cmd->arg == ARG_NONE && *arg != '\0') ||
 	    (cmd->arg == ARG_MUST && *arg == '\0'))
-		return cmd->run == smtp_cmd_helo || cmd->run == smtp_cmd_ehlo ?
-		    R_SYNTAX_HELO : R_SYNTAX;
-	return cmd->run(s, arg);
+		return cmd->bad_arg;
+	return cmd->run != NULL ? cmd->run(s, arg) : cmd->fixed;
 }
 
 void

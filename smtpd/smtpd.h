@@ -83,11 +83,7 @@ enum reply_id smtp_cmd_ehlo(struct smtp_session *s, char *arg);
 enum reply_id smtp_cmd_mail(struct smtp_session *s, char *arg);
 enum reply_id smtp_cmd_rcpt(struct smtp_session *s, char *arg);
 enum reply_id smtp_cmd_rset(struct smtp_session *s, char *arg);
-enum reply_id smtp_cmd_noop(struct smtp_session *s, char *arg);
 enum reply_id smtp_cmd_quit(struct smtp_session *s, char *arg);
-enum reply_id smtp_cmd_help(struct smtp_session *s, char *arg);
-enum reply_id smtp_cmd_vrfy(struct smtp_session *s, char *arg);
-enum reply_id smtp_cmd_unimplemented(struct smtp_session *s, char *arg);
 
 /* message.c: DATA, from 354 to the final reply. */
 enum reply_id smtp_cmd_data(struct smtp_session *s, char *arg);
