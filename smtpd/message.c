@@ -16,43 +16,26 @@
 #include "smtpd/smtpd.h"
 #include "spool/spool.h"
 
+/* Where the byte machine puts the content: the spool message, until -z. */
 struct data_sink {
 	struct spool_msg	*msg;
 	bool			 over;		/* past -z: stop storing */
-	size_t			 len;
-	char			 buf[SMTP_DATA_CHUNK];
 };
 
 static int data_sink_emit(void *ctx, const char *data, size_t len);
-static void data_sink_flush(struct data_sink *k);
 static void smtp_message_id(struct smtp_session *s, char *id, size_t size);
 static void smtp_headers(struct smtp_session *s, struct spool_msg *msg,
 	    const char *id, time_t now);
 static enum reply_id smtp_spool_reply(enum spool_status st);
 
-static void
-data_sink_flush(struct data_sink *k)
-{
-	if (k->len > 0 && !k->over)
-		(void)spool_msg_write(k->msg, k->buf, k->len);
-	k->len = 0;
-}
-
+/* spool_msg_write buffers and spills by itself; errors are sticky there. */
 static int
 data_sink_emit(void *ctx, const char *data, size_t len)
 {
 	struct data_sink *k = ctx;
 
-	if (k->over)
-		return 0;
-	if (len > sizeof k->buf - k->len)
-		data_sink_flush(k);
-	if (len >= sizeof k->buf) {
+	if (!k->over)
 		(void)spool_msg_write(k->msg, data, len);
-		return 0;
-	}
-	memcpy(k->buf + k->len, data, len);
-	k->len += len;
 	return 0;
 }
 
@@ -112,7 +95,7 @@ enum reply_id
 smtp_cmd_data(struct smtp_session *s, char *arg)
 {
 	static struct spool_msg msg;
-	static struct data_sink sink;
+	struct data_sink sink = { .msg = &msg, .over = false };
 	struct data_machine dm;
 	enum spool_status st;
 	enum reply_id reply;
@@ -123,9 +106,6 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 	(void)arg;
 	smtp_message_id(s, id, sizeof id);
 	reply_printf(&s->out, "%s\r\n", smtp_reply_text(R_DATA_GO));
-	sink.msg = &msg;
-	sink.over = false;
-	sink.len = 0;
 	st = spool_msg_open(&msg, s->cfg->spool_dir,
 	    s->sender.null ? NULL : s->sender.text, now);
 	smtp_headers(s, &msg, id, now);
@@ -146,12 +126,9 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 			return R_NONE;
 		}
 		line_consume(&s->in, data_feed(&dm, p, (size_t)n));
-		if (dm.octets > s->cfg->max_msg_size && !sink.over) {
+		if (dm.octets > s->cfg->max_msg_size)
 			sink.over = true;
-			sink.len = 0;
-		}
 	}
-	data_sink_flush(&sink);
 
 	if (dm.bare_eol)
 		reply = R_BARE_EOL;

@@ -21,8 +21,6 @@
 #define SMTP_DOMAINS_MAX		32
 /* The users file is read whole at start; a larger one is refused. */
 #define SMTP_USERS_FILE_MAX		(16 * 1024 * 1024)
-/* Message data is handed to the spool in pieces of this size. */
-#define SMTP_DATA_CHUNK			65536
 
 #define SMTP_SPOOL_DEFAULT		"/var/mail"		/* -s */
 #define SMTP_USERS_DEFAULT		"/etc/mail/passwd"	/* -p */
