@@ -15,7 +15,8 @@ struct deliver_target {
 	char		 name[USERS_NAME_MAX + 1];
 	const char	*user;		/* as the caller spelt it */
 	int		 fd;
-	int		 jfd;		/* journal, while an append is open */
+	int		 jfd;		/* the journal, once recovery opened it */
+	bool		 begun;		/* a "begin" record is written: undo */
 	struct stat	 st;
 	off_t		 before;
 	off_t		 after;
@@ -70,6 +71,7 @@ deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf)
 	    t->after, head, head_len, &t->jfd);
 	if (status != SPOOL_OK)
 		return status;
+	t->begun = true;
 	if (spool_write_all(t->fd, sep, sep_len) == -1)
 		return spool_errno_status(errno);
 	if (m->fd == -1) {
@@ -150,7 +152,7 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 		    &t[i].fd, &t[i].st);
 		if (status == SPOOL_OK)
 			status = spool_journal_recover(m->dirfd, t[i].name,
-			    t[i].fd, &t[i].st);
+			    t[i].fd, &t[i].st, &t[i].jfd);
 		if (status != SPOOL_OK)
 			goto fail;
 	}
@@ -162,24 +164,29 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 			status = spool_errno_status(errno);
 			goto fail;
 		}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		spool_journal_done(t[i].jfd, &t[i].st, t[i].before, t[i].after);
+		t[i].jfd = -1;
+	}
 	status = SPOOL_OK;
 	goto out;
 fail:
 	saved = errno;
 	if (failed_user != NULL)
 		*failed_user = status == SPOOL_BADNAME ? users[i] : t[i].user;
-	/* Whatever has a journal record open was written to: take it out. */
+	/* Whatever has a "begin" record was written to: take it out. */
 	for (size_t j = 0; j < n; j++)
-		if (t[j].jfd != -1)
+		if (t[j].begun)
 			deliver_undo(&t[j]);
 	errno = saved;
 out:
 	saved = errno;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (t[i].jfd != -1)
+			(void)close(t[i].jfd);
 		if (t[i].fd != -1)
 			(void)close(t[i].fd);
+	}
 	free(t);
 	free(buf);
 	errno = saved;

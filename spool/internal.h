@@ -57,9 +57,15 @@ int	spool_fsync(int fd);
  */
 enum spool_status spool_msg_finish(struct spool_msg *m);
 
-/* Invariant 2: the append journal. Callers hold the mailbox lock. */
+/*
+ * Invariant 2: the append journal. Callers hold the mailbox lock.
+ * Recovery leaves the journal open in *jfdp (-1 when there is none) when
+ * jfdp is not NULL, so a delivery does not open it again; begin uses an
+ * open *jfdp or opens the journal, and on success leaves *jfdp to give
+ * to spool_journal_done(); on failure *jfdp is -1 and nothing is open.
+ */
 enum spool_status spool_journal_recover(int dirfd, const char *name,
-	    int boxfd, struct stat *st);
+	    int boxfd, struct stat *st, int *jfdp);
 enum spool_status spool_journal_begin(int dirfd, const char *name,
 	    const struct stat *st, off_t before, off_t after,
 	    const char *head, size_t head_len, int *jfdp);

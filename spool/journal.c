@@ -34,6 +34,9 @@ static size_t journal_format(char *out, size_t outsize, bool begun,
 	    const char *head, size_t head_len);
 static bool journal_parse(const char *text, struct journal_record *rec);
 static int journal_hex(int c);
+static void journal_mark_done(int jfd, const struct stat *st, off_t before,
+	    off_t after);
+static void journal_keep(int jfd, int *jfdp);
 
 static size_t
 journal_format(char *out, size_t outsize, bool begun, uintmax_t ino,
@@ -101,12 +104,15 @@ spool_journal_begin(int dirfd, const char *name, const struct stat *st,
 	struct stat jst;
 	enum spool_status status;
 	size_t len;
-	int jfd;
+	int jfd = *jfdp;
 
-	spool_aux_name(jname, name, "journal");
-	status = spool_file_open(dirfd, jname, true, &jfd, &jst);
-	if (status != SPOOL_OK)
-		return status;
+	if (jfd == -1) {
+		spool_aux_name(jname, name, "journal");
+		status = spool_file_open(dirfd, jname, true, &jfd, &jst);
+		if (status != SPOOL_OK)
+			return status;
+	}
+	*jfdp = -1;
 	len = journal_format(text, sizeof text, true, (uintmax_t)st->st_ino,
 	    before, after, head, head_len);
 	/* On Linux pwrite(2) ignores the offset under O_APPEND. */
@@ -122,8 +128,8 @@ spool_journal_begin(int dirfd, const char *name, const struct stat *st,
 	return SPOOL_OK;
 }
 
-void
-spool_journal_done(int jfd, const struct stat *st, off_t before, off_t after)
+static void
+journal_mark_done(int jfd, const struct stat *st, off_t before, off_t after)
 {
 	char text[JOURNAL_RECORD_MAX];
 	size_t len = journal_format(text, sizeof text, false,
@@ -135,11 +141,28 @@ spool_journal_done(int jfd, const struct stat *st, off_t before, off_t after)
 	 */
 	if (fcntl(jfd, F_SETFL, 0) == 0)
 		(void)pwrite(jfd, text, len, 0);
+}
+
+void
+spool_journal_done(int jfd, const struct stat *st, off_t before, off_t after)
+{
+	journal_mark_done(jfd, st, before, after);
 	(void)close(jfd);
 }
 
+/* Gives the open journal to the caller when it wants it, else closes it. */
+static void
+journal_keep(int jfd, int *jfdp)
+{
+	if (jfdp != NULL)
+		*jfdp = jfd;
+	else
+		(void)close(jfd);
+}
+
 enum spool_status
-spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st)
+spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st,
+    int *jfdp)
 {
 	char jname[SPOOL_AUX_NAME_MAX], text[JOURNAL_RECORD_MAX + 1];
 	unsigned char found[SPOOL_HEAD_MAX];
@@ -150,6 +173,8 @@ spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st)
 	size_t check;
 	int jfd;
 
+	if (jfdp != NULL)
+		*jfdp = -1;
 	spool_aux_name(jname, name, "journal");
 	status = spool_file_open(dirfd, jname, false, &jfd, &jst);
 	if (status != SPOOL_OK || jfd == -1)
@@ -168,7 +193,7 @@ spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st)
 	if (n == 0 || !journal_parse(text, &rec) || !rec.begun ||
 	    rec.ino != (uintmax_t)st->st_ino || st->st_size >= rec.after) {
 		/* No append was cut short in this file. */
-		(void)close(jfd);
+		journal_keep(jfd, jfdp);
 		return SPOOL_OK;
 	}
 	check = rec.head_len;
@@ -179,7 +204,8 @@ spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st)
 	    memcmp(found, rec.head, check) != 0) {
 		log_warnx("mailbox %s: an interrupted append was found, but the "
 		    "file was changed since; left as it is", name);
-		spool_journal_done(jfd, st, (off_t)rec.before, (off_t)rec.after);
+		journal_mark_done(jfd, st, (off_t)rec.before, (off_t)rec.after);
+		journal_keep(jfd, jfdp);
 		return SPOOL_OK;
 	}
 	if (ftruncate(boxfd, (off_t)rec.before) == -1 ||
@@ -194,6 +220,7 @@ spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st)
 	log_warnx("mailbox %s: rolled back an interrupted append of %jd bytes",
 	    name, (intmax_t)(st->st_size - rec.before));
 	st->st_size = (off_t)rec.before;
-	spool_journal_done(jfd, st, (off_t)rec.before, (off_t)rec.after);
+	journal_mark_done(jfd, st, (off_t)rec.before, (off_t)rec.after);
+	journal_keep(jfd, jfdp);
 	return SPOOL_OK;
 }

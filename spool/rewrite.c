@@ -32,7 +32,7 @@ rewrite_check(struct spool_box *b, struct stat *st)
 	if (path_st.st_ino != b->ino || path_st.st_dev != b->dev ||
 	    fstat(b->fd, st) == -1)
 		return SPOOL_CHANGED;
-	if (spool_journal_recover(b->dirfd, b->name, b->fd, st) != SPOOL_OK)
+	if (spool_journal_recover(b->dirfd, b->name, b->fd, st, NULL) != SPOOL_OK)
 		return SPOOL_IOERR;
 	if (st->st_size < b->scanned)
 		return SPOOL_CHANGED;

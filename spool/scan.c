@@ -214,7 +214,7 @@ spool_open(struct spool_box *b, const char *dir, const char *user,
 	status = spool_lock(b->dirfd, b->name, false, &deadline, &b->fd, &st);
 	if (status != SPOOL_OK || b->fd == -1)
 		goto done;
-	status = spool_journal_recover(b->dirfd, b->name, b->fd, &st);
+	status = spool_journal_recover(b->dirfd, b->name, b->fd, &st, NULL);
 	if (status == SPOOL_OK) {
 		b->dev = st.st_dev;
 		b->ino = st.st_ino;
