@@ -134,7 +134,7 @@ static int
 users_entry_order(const void *a, const void *b)
 {
 	const struct users_entry *ea = a, *eb = b;
-	int c = strcmp(ea->name, eb->name);
+	int c = users_entry_cmp(a, b);
 
 	return c != 0 ? c : (ea->name > eb->name) - (ea->name < eb->name);
 }

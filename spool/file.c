@@ -91,6 +91,7 @@ spool_file_open(int dirfd, const char *name, bool create, int *fdp,
 
 	*fdp = -1;
 	for (;;) {
+		created = false;
 		fd = openat(dirfd, name, flags);
 		if (fd == -1 && errno == ENOENT) {
 			if (!create)
