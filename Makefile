@@ -32,15 +32,17 @@ LDLIBS   := -lcrypt
 COMMON_SRC := $(wildcard common/*.c)
 SPOOL_SRC  := $(wildcard spool/*.c)
 SMTPD_SRC  := $(filter-out smtpd/main.c,$(wildcard smtpd/*.c))
+POP3D_SRC  := $(filter-out pop3d/main.c,$(wildcard pop3d/*.c))
 TOOLS      := spooltool usertool linetool
 UNITS      := unit_line unit_md5 unit_users unit_quote unit_address unit_data
 
 LIBCOMMON := $(B)/libcommon.a
 LIBSPOOL  := $(B)/libspool.a
 LIBSMTPD  := $(B)/libsmtpd.a
+LIBPOP3D  := $(B)/libpop3d.a
 BIN       := $(B)/bin
 
-PROGRAMS  := $(BIN)/smtpd
+PROGRAMS  := $(BIN)/smtpd $(BIN)/pop3d
 TEST_BINS := $(addprefix $(BIN)/,$(TOOLS) $(UNITS))
 
 .PHONY: all test check-sanitize clean
@@ -58,12 +60,21 @@ $(LIBSPOOL): $(SPOOL_SRC:%.c=$(B)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 $(LIBSMTPD): $(SMTPD_SRC:%.c=$(B)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
+$(LIBPOP3D): $(POP3D_SRC:%.c=$(B)/%.o)
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BIN)/smtpd: $(B)/smtpd/main.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 ifeq ($(VARIANT),plain)
 	cp $@ smtpd/smtpd
+endif
+
+$(BIN)/pop3d: $(B)/pop3d/main.o $(LIBPOP3D) $(LIBSPOOL) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+ifeq ($(VARIANT),plain)
+	cp $@ pop3d/pop3d
 endif
 
 $(BIN)/%: $(B)/t/tools/%.o $(LIBSPOOL) $(LIBCOMMON)

@@ -52,3 +52,12 @@ peer_identify(struct peer *p, int fd)
 	}
 	p->kind = peer_classify(p->addr);
 }
+
+bool
+peer_plaintext_ok(const struct peer *p, bool allow_any)
+{
+	const char *ssl = getenv("SSL_PROTOCOL"), *tls = getenv("TLS_PROTOCOL");
+
+	return allow_any || p->kind != PEER_REMOTE ||
+	    (ssl != NULL && ssl[0] != '\0') || (tls != NULL && tls[0] != '\0');
+}

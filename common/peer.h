@@ -7,6 +7,7 @@
 #define COMMON_PEER_H
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 
 enum peer_kind {
 	PEER_LOCAL,		/* a pipe, a file or a Unix socket */
@@ -22,5 +23,12 @@ struct peer {
 void	peer_identify(struct peer *p, int fd);
 /* Classifies a textual address (as TCPREMOTEIP gives it). */
 enum peer_kind peer_classify(const char *addr);
+
+/*
+ * SPEC 2: whether plaintext passwords may be offered and taken: always
+ * with -P (allow_any), else from a local or loopback client, or when a TLS
+ * wrapper says the connection is encrypted (SSL_PROTOCOL or TLS_PROTOCOL).
+ */
+bool	peer_plaintext_ok(const struct peer *p, bool allow_any);
 
 #endif

@@ -22,10 +22,38 @@ startup_init(const char *prog, const char *client_line)
 	startup_to_stderr = isatty(STDERR_FILENO);
 }
 
-void
-startup_stderr(bool on)
+bool
+startup_option(struct startup_opts *o, int opt, const char *arg)
 {
-	startup_to_stderr = startup_to_stderr || on;
+	switch (opt) {
+	case 's':
+		o->spool_dir = arg;
+		break;
+	case 'p':
+		o->users_file = arg;
+		break;
+	case 'n':
+		o->hostname = arg;
+		break;
+	case 't':
+		o->idle_secs = (int)startup_number(opt, arg, 1, 86400);
+		break;
+	case 'U':
+		o->run_as = arg;
+		break;
+	case 'w':
+		o->lock_wait_secs = (int)startup_number(opt, arg, 0, 3600);
+		break;
+	case 'l':
+		o->log_stderr = startup_to_stderr = true;
+		break;
+	case 'P':
+		o->plaintext_any = true;
+		break;
+	default:
+		return false;
+	}
+	return true;
 }
 
 void
@@ -62,32 +90,28 @@ startup_number(int opt, const char *s, long min, long max)
 }
 
 void
-startup_hostname(char *buf, size_t size, const char *name)
-{
-	if (name != NULL) {
-		if (strlen(name) >= size)
-			startup_fatal(EX_USAGE, "-n: host name too long");
-		strcpy(buf, name);
-		return;
-	}
-	if (gethostname(buf, size - 1) == -1)
-		startup_fatal(EX_OSERR, "unable to get the host name: %s",
-		    strerror(errno));
-	buf[size - 1] = '\0';
-}
-
-void
-startup_prepare(struct users *u, const char *users_file, size_t users_max,
-    const char *run_as, const char *spool_dir)
+startup_prepare(const struct startup_opts *o, char *hostname,
+    size_t hostname_size, struct users *u, size_t users_max)
 {
 	char err[256];
 
-	if (users_load(u, users_file, users_max) == -1)
-		startup_fatal(EX_NOINPUT, "unable to read %s: %s", users_file,
-		    strerror(errno));
-	if (priv_drop(run_as, spool_dir, err, sizeof err) == -1)
+	log_set_stderr(o->log_stderr);
+	if (o->hostname != NULL) {
+		if (strlen(o->hostname) >= hostname_size)
+			startup_fatal(EX_USAGE, "-n: host name too long");
+		strcpy(hostname, o->hostname);
+	} else {
+		if (gethostname(hostname, hostname_size - 1) == -1)
+			startup_fatal(EX_OSERR, "unable to get the host name: "
+			    "%s", strerror(errno));
+		hostname[hostname_size - 1] = '\0';
+	}
+	if (users_load(u, o->users_file, users_max) == -1)
+		startup_fatal(EX_NOINPUT, "unable to read %s: %s",
+		    o->users_file, strerror(errno));
+	if (priv_drop(o->run_as, o->spool_dir, err, sizeof err) == -1)
 		startup_fatal(EX_NOPERM, "%s", err);
-	if (access(spool_dir, W_OK | X_OK) == -1)
+	if (access(o->spool_dir, W_OK | X_OK) == -1)
 		startup_fatal(EX_CANTCREAT, "unable to write in %s: %s",
-		    spool_dir, strerror(errno));
+		    o->spool_dir, strerror(errno));
 }

@@ -14,10 +14,27 @@
 
 #include "common/users.h"
 
+/* The options of SPEC 2 that both programs take. */
+#define STARTUP_OPTSTRING	"s:p:n:t:U:w:lP"
+
+struct startup_opts {
+	const char	*spool_dir;	/* -s */
+	const char	*users_file;	/* -p */
+	const char	*hostname;	/* -n, or NULL for gethostname() */
+	int		 idle_secs;	/* -t */
+	const char	*run_as;	/* -U, or NULL for the spool's owner */
+	int		 lock_wait_secs;	/* -w */
+	bool		 log_stderr;	/* -l */
+	bool		 plaintext_any;	/* -P */
+};
+
 /* prog names the program on stderr; client_line is sent on a failure. */
 void	startup_init(const char *prog, const char *client_line);
-/* -l: fatal messages go to stderr too. */
-void	startup_stderr(bool on);
+/*
+ * Takes option opt with argument arg into o when it is one of
+ * STARTUP_OPTSTRING's (true), else leaves it to the program (false).
+ */
+bool	startup_option(struct startup_opts *o, int opt, const char *arg);
 
 void	startup_fatal(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
@@ -25,15 +42,13 @@ void	startup_fatal(int code, const char *fmt, ...)
 /* The number in option -opt's argument s, within [min, max], or fatal. */
 long	startup_number(int opt, const char *s, long min, long max);
 
-/* -n NAME, or gethostname() when name is NULL, into buf, or fatal. */
-void	startup_hostname(char *buf, size_t size, const char *name);
-
 /*
- * Reads the users file while still privileged (it may be readable by root
- * only), drops root for run_as or the spool owner, and checks the spool is
- * writable: each failure is fatal with the code SPEC 2 gives it.
+ * After the options: sets up logging, puts the host name in hostname,
+ * reads the users file while still privileged (it may be readable by
+ * root only), drops root for -U or the spool's owner, and checks the spool
+ * is writable. Each failure is fatal with the code SPEC 2 gives it.
  */
-void	startup_prepare(struct users *u, const char *users_file,
-	    size_t users_max, const char *run_as, const char *spool_dir);
+void	startup_prepare(const struct startup_opts *o, char *hostname,
+	    size_t hostname_size, struct users *u, size_t users_max);
 
 #endif

@@ -19,15 +19,15 @@ main(int argc, char **argv)
 {
 	static struct smtpd_config cfg;
 	static struct smtp_session s;
-	const char *run_as = NULL, *hostname = NULL;
-	bool log_stderr = false;
 	int opt;
 
 	cfg = (struct smtpd_config){
-		.spool_dir = SMTP_SPOOL_DEFAULT,
-		.users_file = SMTP_USERS_DEFAULT,
-		.idle_secs = SMTP_IDLE_SECS_DEFAULT,
-		.lock_wait_secs = SMTP_LOCK_WAIT_SECS_DEFAULT,
+		.opts = {
+			.spool_dir = SMTP_SPOOL_DEFAULT,
+			.users_file = SMTP_USERS_DEFAULT,
+			.idle_secs = SMTP_IDLE_SECS_DEFAULT,
+			.lock_wait_secs = SMTP_LOCK_WAIT_SECS_DEFAULT,
+		},
 		.max_msg_size = SMTP_MSG_SIZE_DEFAULT,
 		.max_rcpts = SMTP_RCPTS_DEFAULT,
 	};
@@ -35,32 +35,10 @@ main(int argc, char **argv)
 	log_open("smtpd", false);
 	/* A client gone away must end in EPIPE, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "s:p:n:t:U:w:ld:z:r:")) != -1) {
+	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:")) != -1) {
+		if (startup_option(&cfg.opts, opt, optarg))
+			continue;
 		switch (opt) {
-		case 's':
-			cfg.spool_dir = optarg;
-			break;
-		case 'p':
-			cfg.users_file = optarg;
-			break;
-		case 'n':
-			hostname = optarg;
-			break;
-		case 't':
-			cfg.idle_secs = (int)startup_number(opt, optarg, 1,
-			    86400);
-			break;
-		case 'U':
-			run_as = optarg;
-			break;
-		case 'w':
-			cfg.lock_wait_secs = (int)startup_number(opt, optarg,
-			    0, 3600);
-			break;
-		case 'l':
-			log_stderr = true;
-			startup_stderr(true);
-			break;
 		case 'd':
 			if (cfg.domain_count == SMTP_DOMAINS_MAX)
 				startup_fatal(EX_USAGE, "-d: at most %d domains",
@@ -76,20 +54,17 @@ main(int argc, char **argv)
 			    100000);
 			break;
 		default:
-			startup_fatal(EX_USAGE, "usage: smtpd [-l] [-s spool] "
-			    "[-p users] [-n name] [-t secs] [-U user] [-w secs] "
-			    "[-d domain]... [-z bytes] [-r count]");
+			startup_fatal(EX_USAGE, "usage: smtpd [-lP] [-s spool] "
+			    "[-p users] [-n name] [-t secs] [-U user] "
+			    "[-w secs] [-d domain]... [-z bytes] [-r count]");
 		}
 	}
 	if (optind != argc)
 		startup_fatal(EX_USAGE, "unexpected argument %s", argv[optind]);
-	log_set_stderr(log_stderr);
-	startup_hostname(cfg.hostname, sizeof cfg.hostname, hostname);
+	startup_prepare(&cfg.opts, cfg.hostname, sizeof cfg.hostname,
+	    &cfg.users, SMTP_USERS_FILE_MAX);
 	cfg.domains[cfg.domain_count++] = cfg.hostname;
 	cfg.domains[cfg.domain_count++] = "localhost";
-
-	startup_prepare(&cfg.users, cfg.users_file, SMTP_USERS_FILE_MAX, run_as,
-	    cfg.spool_dir);
 
 	s.cfg = &cfg;
 	if ((s.rcpt_users = calloc(cfg.max_rcpts, sizeof *s.rcpt_users)) == NULL ||
@@ -97,8 +72,8 @@ main(int argc, char **argv)
 		startup_fatal(EX_OSERR, "out of memory");
 	peer_identify(&s.peer, STDIN_FILENO);
 	s.client = s.peer.addr[0] != '\0' ? s.peer.addr : "local";
-	line_init(&s.in, STDIN_FILENO, cfg.idle_secs);
-	reply_init(&s.out, STDOUT_FILENO, cfg.idle_secs);
+	line_init(&s.in, STDIN_FILENO, cfg.opts.idle_secs);
+	reply_init(&s.out, STDOUT_FILENO, cfg.opts.idle_secs);
 	s.in.before_block = reply_flush_hook;
 	s.in.before_block_arg = &s.out;
 	smtp_transaction_reset(&s);

@@ -106,7 +106,7 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 	(void)arg;
 	smtp_message_id(s, id, sizeof id);
 	reply_printf(&s->out, "%s\r\n", smtp_reply_text(R_DATA_GO));
-	st = spool_msg_open(&msg, s->cfg->spool_dir,
+	st = spool_msg_open(&msg, s->cfg->opts.spool_dir,
 	    s->sender.null ? NULL : s->sender.text, now);
 	smtp_headers(s, &msg, id, now);
 	data_init(&dm, s->line_end != LINE_END_CRLF, data_sink_emit, &sink);
@@ -141,7 +141,7 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 	else
 		reply = smtp_spool_reply(spool_deliver(&msg, s->rcpt_list,
 		    s->rcpt_count,
-		    s->cfg->lock_wait_secs, &failed));
+		    s->cfg->opts.lock_wait_secs, &failed));
 	spool_msg_close(&msg);
 	if (reply == R_SENT) {
 		reply_printf(&s->out, "250 2.0.0 OK id=%s\r\n", id);

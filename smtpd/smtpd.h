@@ -12,16 +12,14 @@
 #include "common/line.h"
 #include "common/peer.h"
 #include "common/reply.h"
+#include "common/startup.h"
 #include "common/users.h"
 #include "smtpd/address.h"
 #include "smtpd/params.h"
 
 struct smtpd_config {
-	const char	*spool_dir;			/* -s */
-	const char	*users_file;			/* -p */
+	struct startup_opts	 opts;		/* -s -p -n -t -U -w -l -P */
 	char		 hostname[SMTP_DOMAIN_MAX + 1];	/* -n */
-	int		 idle_secs;			/* -t */
-	int		 lock_wait_secs;		/* -w */
 	const char	*domains[SMTP_DOMAINS_MAX + 2];	/* -d, -n, localhost */
 	size_t		 domain_count;
 	off_t		 max_msg_size;			/* -z */

@@ -6,11 +6,11 @@ load lib/helpers
 load lib/smtpd
 
 setup() {
-	smtpd_setup
+	mail_setup
 }
 
 teardown() {
-	smtpd_teardown
+	mail_teardown
 }
 
 @test "greeting and QUIT" { transcript 01-greeting-quit; }

@@ -1,34 +1,6 @@
-# Running smtpd on transcripts: a throwaway spool the dropped user can
-# write (as root the servers must switch user; tests use nobody).
+# Running smtpd on transcripts (see mail.bash for the spool).
 
-smtpd_setup() {
-	SPOOL=$(mktemp -d /tmp/smtpd-test.XXXXXX)
-	chmod 0755 "$SPOOL"
-	USERS="$SPOOL/passwd"
-	printf '%s\n' 'jones:{PLAIN}jones-pw' 'brown:{PLAIN}brown-pw' \
-	    'alice:{PLAIN}alice-pw' 'user+tag:{PLAIN}x' >"$USERS"
-	chmod 0644 "$USERS"
-	mkdir "$SPOOL/mail"
-	SMTPD_ARGS=(-n test.example -s "$SPOOL/mail" -p "$USERS")
-	if [ "$(id -u)" -eq 0 ]; then
-		chown nobody "$SPOOL/mail"
-		SMTPD_ARGS+=(-U nobody)
-	fi
-}
-
-smtpd_teardown() {
-	rm -rf "$SPOOL"
-}
-
-# Strips the '#' lines that say why a case matters.
-transcript_input() {
-	local in="$1"
-	if [[ "$in" == *.lf.in ]]; then
-		grep -v '^#' "$in"
-	else
-		grep -v '^#' "$in" | sed 's/$/\r/'
-	fi
-}
+source "$BATS_TEST_DIRNAME/lib/mail.bash"
 
 # Ids and dates differ from run to run.
 normalise() {

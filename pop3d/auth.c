@@ -1,0 +1,160 @@
+/*
+ * AUTHORIZATION: USER/PASS (when plaintext is allowed, SPEC 2 -P) and
+ * APOP (RFC 1939 7). A wrong password, an unknown user and a user APOP
+ * cannot check all fail alike; the session loop delays and counts them.
+ * A good login opens the mailbox and enters TRANSACTION.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/md5.h"
+#include "common/secret.h"
+#include "pop3d/pop3d.h"
+
+/* Client-given names in log lines are escaped and cut to this. */
+#define POP_LOG_NAME_MAX	(USERS_NAME_MAX + 16)
+
+static enum reply_id pop_login(struct pop_session *s,
+	    const struct users_entry *e, const char *method);
+static enum reply_id pop_login_failed(struct pop_session *s,
+	    const char *name, const char *method);
+static bool pop_apop_digest_ok(const struct pop_session *s,
+	    const struct users_entry *e, const char *digest);
+
+void
+pop_timestamp_make(struct pop_session *s)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) == -1)
+		now = (struct timespec){ time(NULL), 0 };
+	snprintf(s->timestamp, sizeof s->timestamp, "<%ld.%jd.%09ld@%s>",
+	    (long)getpid(), (intmax_t)now.tv_sec, now.tv_nsec,
+	    s->cfg->hostname);
+}
+
+/* USER answers +OK whatever the name: no oracle of who exists (SPEC 4). */
+enum reply_id
+pop_cmd_user(struct pop_session *s, char **argv, size_t argc)
+{
+	(void)argc;
+	if (!s->plaintext_ok)
+		return R_PLAINTEXT;
+	snprintf(s->user, sizeof s->user, "%s", argv[0]);
+	s->user_given = true;
+	return R_USER_OK;
+}
+
+enum reply_id
+pop_cmd_pass(struct pop_session *s, char **argv, size_t argc)
+{
+	const struct users_entry *e;
+	bool ok;
+
+	(void)argc;
+	if (!s->user_given)
+		return R_NEED_USER;
+	/* RFC 1939 7: after PASS, good or bad, a new USER is needed. */
+	s->user_given = false;
+	e = users_find(&s->cfg->users, s->user);
+	ok = users_pass_verify(&s->cfg->users, e, argv[0], strlen(argv[0]));
+	secret_wipe(argv[0], strlen(argv[0]));
+	if (!ok)
+		return pop_login_failed(s, s->user, "user");
+	return pop_login(s, e, "user");
+}
+
+enum reply_id
+pop_cmd_apop(struct pop_session *s, char **argv, size_t argc)
+{
+	const struct users_entry *e = users_find(&s->cfg->users, argv[0]);
+
+	(void)argc;
+	if (!pop_apop_digest_ok(s, e, argv[1]))
+		return pop_login_failed(s, argv[0], "apop");
+	return pop_login(s, e, "apop");
+}
+
+/*
+ * RFC 1939 7: the digest is MD5(timestamp secret) in lower-case hex. Only
+ * a {PLAIN} secret can be checked; a hashed one fails like a wrong digest.
+ */
+static bool
+pop_apop_digest_ok(const struct pop_session *s, const struct users_entry *e,
+    const char *digest)
+{
+	unsigned char raw[MD5_DIGEST_LEN];
+	char want[MD5_HEX_LEN + 1], got[MD5_HEX_LEN + 1];
+	struct md5 md5;
+	bool ok;
+
+	if (strlen(digest) != MD5_HEX_LEN)
+		return false;
+	for (size_t i = 0; i < MD5_HEX_LEN; i++)
+		got[i] = (char)tolower((unsigned char)digest[i]);
+	got[MD5_HEX_LEN] = '\0';
+	if (e == NULL || e->scheme != USERS_PLAIN)
+		return false;
+	md5_init(&md5);
+	md5_update(&md5, s->timestamp, strlen(s->timestamp));
+	md5_update(&md5, e->secret, strlen(e->secret));
+	md5_final(&md5, raw);
+	md5_hex(raw, want);
+	ok = secret_equal(want, MD5_HEX_LEN, got, MD5_HEX_LEN);
+	secret_wipe(&md5, sizeof md5);
+	secret_wipe(want, sizeof want);
+	return ok;
+}
+
+static enum reply_id
+pop_login_failed(struct pop_session *s, const char *name, const char *method)
+{
+	char safe[POP_LOG_NAME_MAX];
+
+	log_info("login failed user=%s client=%s method=%s",
+	    log_escape(safe, sizeof safe, name, strlen(name)), s->client,
+	    method);
+	return R_AUTH_FAILED;
+}
+
+/* SPEC 6: the mailbox is locked only while it is scanned here. */
+static enum reply_id
+pop_login(struct pop_session *s, const struct users_entry *e,
+    const char *method)
+{
+	enum spool_status st;
+	size_t count;
+	off_t octets;
+
+	st = spool_open(&s->box, s->cfg->opts.spool_dir, e->name,
+	    s->cfg->opts.lock_wait_secs, POP_MSGS_MAX);
+	if (st != SPOOL_OK) {
+		int saved = errno;
+
+		log_warnx("login refused user=%s client=%s method=%s: %s (%s)",
+		    e->name, s->client, method, spool_status_text(st),
+		    strerror(saved));
+		return st == SPOOL_INUSE ? R_INUSE : st == SPOOL_CORRUPT ?
+		    R_NOT_MBOX : R_OPEN_FAILED;
+	}
+	if ((s->deleted = calloc(s->box.count + 1, sizeof *s->deleted)) ==
+	    NULL) {
+		log_warn("login refused user=%s client=%s", e->name, s->client);
+		spool_close(&s->box);
+		return R_OPEN_FAILED;
+	}
+	snprintf(s->user, sizeof s->user, "%s", e->name);
+	pop_set_state(s, POP_ST_TRANS);
+	pop_totals(s, &count, &octets);
+	log_info("login user=%s client=%s method=%s messages=%zu octets=%jd",
+	    e->name, s->client, method, count, (intmax_t)octets);
+	pop_maildrop_reply(s, "Logged in, ");
+	return R_SENT;
+}

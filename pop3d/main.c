@@ -1,0 +1,57 @@
+/*
+ * pop3d: lets local users fetch and delete their mail by POP3 on
+ * stdin/stdout. Started once per connection by a superserver. See pop3d.8
+ * and SPEC sections 2 and 4.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/startup.h"
+#include "pop3d/pop3d.h"
+
+int
+main(int argc, char **argv)
+{
+	static struct pop3d_config cfg;
+	static struct pop_session s;
+	int opt;
+
+	cfg.opts = (struct startup_opts){
+		.spool_dir = POP_SPOOL_DEFAULT,
+		.users_file = POP_USERS_DEFAULT,
+		.idle_secs = POP_IDLE_SECS_DEFAULT,
+		.lock_wait_secs = POP_LOCK_WAIT_SECS_DEFAULT,
+	};
+	startup_init("pop3d", "-ERR [SYS/TEMP] Service not available\r\n");
+	log_open("pop3d", false);
+	/* A client gone away must end in EPIPE, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING)) != -1)
+		if (!startup_option(&cfg.opts, opt, optarg))
+			startup_fatal(EX_USAGE, "usage: pop3d [-lP] [-s spool] "
+			    "[-p users] [-n name] [-t secs] [-U user] "
+			    "[-w secs]");
+	if (optind != argc)
+		startup_fatal(EX_USAGE, "unexpected argument %s", argv[optind]);
+	startup_prepare(&cfg.opts, cfg.hostname, sizeof cfg.hostname,
+	    &cfg.users, POP_USERS_FILE_MAX);
+
+	s.cfg = &cfg;
+	peer_identify(&s.peer, STDIN_FILENO);
+	s.client = s.peer.addr[0] != '\0' ? s.peer.addr : "local";
+	s.plaintext_ok = peer_plaintext_ok(&s.peer, cfg.opts.plaintext_any);
+	line_init(&s.in, STDIN_FILENO, cfg.opts.idle_secs);
+	reply_init(&s.out, STDOUT_FILENO, cfg.opts.idle_secs);
+	s.in.before_block = reply_flush_hook;
+	s.in.before_block_arg = &s.out;
+	pop_set_state(&s, POP_ST_AUTH);
+	pop_timestamp_make(&s);
+
+	log_info("connect client=%s", s.client);
+	pop_session_run(&s);
+	pop_session_end(&s);
+	return EX_OK;
+}

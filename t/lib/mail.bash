@@ -1,0 +1,46 @@
+# A throwaway mail system for the server tests: a spool the dropped user
+# can write (as root the servers must switch user; tests use nobody), a
+# users file, and the arguments both programs take to use them.
+
+mail_setup() {
+	SPOOL=$(mktemp -d /tmp/mail-test.XXXXXX)
+	chmod 0755 "$SPOOL"
+	USERS="$SPOOL/passwd"
+	# mrose is RFC 1939's example user; bob's secret is hashed, so APOP
+	# cannot check it.
+	printf '%s\n' 'jones:{PLAIN}jones-pw' 'brown:{PLAIN}brown-pw' \
+	    'alice:{PLAIN}alice-pw' 'user+tag:{PLAIN}x' \
+	    'mrose:{PLAIN}tanstaaf' \
+	    'bob:{SHA512-CRYPT}$6$olzLCfkEulH8SZkR$J0jVHOjp0Dv52sQZ87O2JTQ0lcLkvy.ilCwalAI7AEHWSK6AvkZRKCQe1EqkuNSbV/KQH07Q8cipfhdwFVQoD0' \
+	    >"$USERS"
+	chmod 0644 "$USERS"
+	mkdir "$SPOOL/mail"
+	SMTPD_ARGS=(-n test.example -s "$SPOOL/mail" -p "$USERS")
+	POP3D_ARGS=(-n test.example -s "$SPOOL/mail" -p "$USERS")
+	if [ "$(id -u)" -eq 0 ]; then
+		chown nobody "$SPOOL/mail"
+		SMTPD_ARGS+=(-U nobody)
+		POP3D_ARGS+=(-U nobody)
+	fi
+}
+
+mail_teardown() {
+	rm -rf "$SPOOL"
+}
+
+# Installs file $2 as the mailbox of user $1, owned as the servers need.
+mailbox_put() {
+	cp "$2" "$SPOOL/mail/$1"
+	chmod 0600 "$SPOOL/mail/$1"
+	[ "$(id -u)" -ne 0 ] || chown nobody "$SPOOL/mail/$1"
+}
+
+# Strips the '#' lines that say why a case matters; CRLF unless .lf.in.
+transcript_input() {
+	local in="$1"
+	if [[ "$in" == *.lf.in ]]; then
+		grep -v '^#' "$in"
+	else
+		grep -v '^#' "$in" | sed 's/$/\r/'
+	fi
+}
