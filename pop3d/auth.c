@@ -141,8 +141,17 @@ pop_login(struct pop_session *s, const struct users_entry *e,
 		log_warnx("login refused user=%s client=%s method=%s: %s (%s)",
 		    e->name, s->client, method, spool_status_text(st),
 		    strerror(saved));
-		return st == SPOOL_INUSE ? R_INUSE : st == SPOOL_CORRUPT ?
-		    R_NOT_MBOX : R_OPEN_FAILED;
+		switch (st) {
+		case SPOOL_INUSE:
+			return R_INUSE;
+		case SPOOL_LOCKED:
+			/* RFC 2449 8.1.2: the lock could not be obtained. */
+			return R_LOCKED;
+		case SPOOL_CORRUPT:
+			return R_NOT_MBOX;
+		default:
+			return R_OPEN_FAILED;
+		}
 	}
 	if ((s->deleted = calloc(s->box.count + 1, sizeof *s->deleted)) ==
 	    NULL) {

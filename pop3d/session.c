@@ -64,6 +64,7 @@ static const char *const pop_replies[R_COUNT] = {
 				  "connection",
 	[R_INUSE]		= "-ERR [IN-USE] Mailbox in use by another "
 				  "session",
+	[R_LOCKED]		= "-ERR [IN-USE] Mailbox busy, try again later",
 	[R_OPEN_FAILED]		= "-ERR [SYS/TEMP] Unable to open the mailbox, "
 				  "try again later",
 	[R_NOT_MBOX]		= "-ERR [SYS/PERM] The mailbox is not in mbox "

@@ -312,6 +312,29 @@ pop_env() {
 	cmp "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox" "$SPOOL/mail/alice"
 }
 
+@test "a mailbox lock held past -w: [IN-USE] at login, [SYS/TEMP] at QUIT, nothing removed" {
+	box="$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	mailbox_put alice "$box"
+	"$BIN/spooltool" lock "$SPOOL/mail" alice 3 >"$BATS_TEST_TMPDIR/lock" &
+	pid=$!
+	while ! grep -q locked "$BATS_TEST_TMPDIR/lock" 2>/dev/null; do sleep 0.05; done
+	raw_session "${LOGIN}QUIT\r\n" -w 1
+	echo "$output"
+	[ "${lines[2]}" = "-ERR [IN-USE] Mailbox busy, try again later" ]
+	wait "$pid"
+	# logged in; then the lock is taken and held over QUIT
+	{ printf "${LOGIN}DELE 1\r\n"; sleep 1; printf 'QUIT\r\n'; } |
+	    "$BIN/pop3d" "${POP3D_ARGS[@]}" -w 1 >"$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	sleep 0.3
+	"$BIN/spooltool" lock "$SPOOL/mail" alice 3 >/dev/null
+	wait "$pid"
+	tr -d '\r' <"$BATS_TEST_TMPDIR/out"
+	grep -q '^+OK Logged in, 2 messages' "$BATS_TEST_TMPDIR/out"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/out" | tr -d '\r')" = "-ERR [SYS/TEMP] Unable to remove the deleted messages, try again later" ]
+	cmp "$box" "$SPOOL/mail/alice"
+}
+
 @test "unsafe or foreign mailboxes: [SYS/TEMP] or [SYS/PERM] at login, nothing touched" {
 	mailbox_put brown "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
 	ln -s brown "$SPOOL/mail/alice"
