@@ -34,7 +34,8 @@ SPOOL_SRC  := $(wildcard spool/*.c)
 SMTPD_SRC  := $(filter-out smtpd/main.c,$(wildcard smtpd/*.c))
 POP3D_SRC  := $(filter-out pop3d/main.c,$(wildcard pop3d/*.c))
 TOOLS      := spooltool usertool linetool
-UNITS      := unit_line unit_md5 unit_users unit_quote unit_address unit_data
+UNITS      := unit_line unit_md5 unit_users unit_quote unit_address unit_data \
+              unit_sasl
 
 LIBCOMMON := $(B)/libcommon.a
 LIBSPOOL  := $(B)/libspool.a

@@ -2,6 +2,10 @@
 #include <string.h>
 
 #include "common/md5.h"
+#include "common/secret.h"
+
+/* RFC 1321: MD5 works on 64-byte blocks (also the HMAC block, RFC 2104). */
+#define MD5_BLOCK_LEN	64
 
 static void md5_block(uint32_t state[4], const unsigned char *p);
 
@@ -136,4 +140,37 @@ md5_hex(const unsigned char digest[MD5_DIGEST_LEN], char hex[MD5_HEX_LEN + 1])
 		hex[2 * i + 1] = digits[digest[i] & 0xf];
 	}
 	hex[MD5_HEX_LEN] = '\0';
+}
+
+void
+md5_hmac(const void *key, size_t key_len, const void *msg, size_t msg_len,
+    unsigned char digest[MD5_DIGEST_LEN])
+{
+	unsigned char k[MD5_BLOCK_LEN] = { 0 }, pad[MD5_BLOCK_LEN];
+	unsigned char inner[MD5_DIGEST_LEN];
+	struct md5 m;
+
+	/* A key longer than a block is replaced by its digest. */
+	if (key_len > MD5_BLOCK_LEN) {
+		md5_init(&m);
+		md5_update(&m, key, key_len);
+		md5_final(&m, k);
+	} else {
+		memcpy(k, key, key_len);
+	}
+	for (size_t i = 0; i < MD5_BLOCK_LEN; i++)
+		pad[i] = k[i] ^ 0x36;
+	md5_init(&m);
+	md5_update(&m, pad, sizeof pad);
+	md5_update(&m, msg, msg_len);
+	md5_final(&m, inner);
+	for (size_t i = 0; i < MD5_BLOCK_LEN; i++)
+		pad[i] = k[i] ^ 0x5c;
+	md5_init(&m);
+	md5_update(&m, pad, sizeof pad);
+	md5_update(&m, inner, sizeof inner);
+	md5_final(&m, digest);
+	secret_wipe(k, sizeof k);
+	secret_wipe(pad, sizeof pad);
+	secret_wipe(&m, sizeof m);
 }

@@ -21,6 +21,9 @@ struct md5 {
 void	md5_init(struct md5 *m);
 void	md5_update(struct md5 *m, const void *data, size_t len);
 void	md5_final(struct md5 *m, unsigned char digest[MD5_DIGEST_LEN]);
+/* RFC 2104 HMAC-MD5 of msg under key, for CRAM-MD5. */
+void	md5_hmac(const void *key, size_t key_len, const void *msg,
+	    size_t msg_len, unsigned char digest[MD5_DIGEST_LEN]);
 /* Writes MD5_HEX_LEN lower-case hex digits and a NUL into hex. */
 void	md5_hex(const unsigned char digest[MD5_DIGEST_LEN],
 	    char hex[MD5_HEX_LEN + 1]);

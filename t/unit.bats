@@ -38,3 +38,9 @@ load lib/helpers
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "base64 (RFC 4648, strict) and HMAC-MD5 (RFC 2104, RFC 2195's CRAM-MD5 example)" {
+	run "$BIN/unit_sasl"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
