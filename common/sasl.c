@@ -54,6 +54,15 @@ sasl_mech_find(const char *name)
 	return SASL_MECH_NONE;
 }
 
+const char *
+sasl_mech_name(enum sasl_mech mech)
+{
+	for (size_t i = 0; i < sizeof sasl_mechs / sizeof sasl_mechs[0]; i++)
+		if (sasl_mechs[i].mech == mech)
+			return sasl_mechs[i].name;
+	return "NONE";
+}
+
 bool
 sasl_mech_plaintext(enum sasl_mech mech)
 {

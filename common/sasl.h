@@ -50,6 +50,8 @@ struct sasl_session {
 
 /* The mechanism named (any case), or SASL_MECH_NONE. */
 enum sasl_mech sasl_mech_find(const char *name);
+/* "PLAIN", "LOGIN", "CRAM-MD5". */
+const char *sasl_mech_name(enum sasl_mech mech);
 /* PLAIN and LOGIN carry the password itself: they follow -P (SPEC 2). */
 bool	sasl_mech_plaintext(enum sasl_mech mech);
 /* The mechanisms to offer, space-separated, strongest first. */

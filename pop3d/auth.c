@@ -1,7 +1,8 @@
 /*
- * AUTHORIZATION: USER/PASS (when plaintext is allowed, SPEC 2 -P) and
- * APOP (RFC 1939 7). A wrong password, an unknown user and a user APOP
- * cannot check all fail alike; the session loop delays and counts them.
+ * AUTHORIZATION: USER/PASS and AUTH PLAIN/LOGIN (when plaintext is
+ * allowed, SPEC 2 -P), APOP (RFC 1939 7) and AUTH CRAM-MD5 (RFC 5034).
+ * A wrong password, an unknown user and a user APOP or CRAM-MD5 cannot
+ * check all fail alike; the session loop delays and counts them.
  * A good login opens the mailbox and enters TRANSACTION.
  */
 #include <ctype.h>
@@ -15,6 +16,7 @@
 
 #include "common/log.h"
 #include "common/md5.h"
+#include "common/sasl.h"
 #include "common/secret.h"
 #include "pop3d/pop3d.h"
 
@@ -80,6 +82,59 @@ pop_cmd_apop(struct pop_session *s, char **argv, size_t argc)
 	if (!pop_apop_digest_ok(s, e, argv[1]))
 		return pop_login_failed(s, argv[0], "apop");
 	return pop_login(s, e, "apop");
+}
+
+/*
+ * RFC 5034: AUTH alone lists the mechanisms (as RFC 1734 servers did);
+ * AUTH MECH [initial-response] runs the exchange with "+ " challenges.
+ */
+enum reply_id
+pop_cmd_auth(struct pop_session *s, char **argv, size_t argc)
+{
+	struct sasl_session ss = {
+		.users = &s->cfg->users, .hostname = s->cfg->hostname,
+		.in = &s->in, .out = &s->out, .prompt = "+ ",
+		.line_max = POP_SASL_LINE_MAX,
+	};
+	const struct users_entry *e;
+	char user[SASL_USER_MAX];
+	enum sasl_mech mech;
+
+	if (argc == 0) {
+		char list[64], *word, *save;
+
+		snprintf(list, sizeof list, "%s",
+		    sasl_mech_list(s->plaintext_ok));
+		reply_write(&s->out, "+OK\r\n", 5);
+		for (word = strtok_r(list, " ", &save); word != NULL;
+		    word = strtok_r(NULL, " ", &save))
+			reply_printf(&s->out, "%s\r\n", word);
+		reply_write(&s->out, ".\r\n", 3);
+		return R_SENT;
+	}
+	if ((mech = sasl_mech_find(argv[0])) == SASL_MECH_NONE)
+		return R_AUTH_MECH;
+	if (sasl_mech_plaintext(mech) && !s->plaintext_ok)
+		return R_PLAINTEXT;
+	s->user_given = false;
+	switch (sasl_authenticate(&ss, mech, argc == 2 ? argv[1] : NULL, user,
+	    &e)) {
+	case SASL_OK:
+		return pop_login(s, e, sasl_mech_name(mech));
+	case SASL_FAILED:
+		return pop_login_failed(s, user, sasl_mech_name(mech));
+	case SASL_CANCELLED:
+		return R_AUTH_CANCELLED;
+	case SASL_MALFORMED:
+		return R_AUTH_MALFORMED;
+	case SASL_TOOLONG:
+		return R_TOOLONG;
+	case SASL_EOF:
+	default:
+		s->end_how = "eof";
+		s->quit = true;
+		return R_NONE;
+	}
 }
 
 /*

@@ -12,6 +12,12 @@
  * longer one gets one -ERR for the whole line (SPEC 4).
  */
 #define POP_CMDLINE_MAX			255
+/*
+ * An AUTH response line (RFC 5034 4), CRLF included: base64 of a user
+ * name and a password; the 255-octet command limit would cut long
+ * passwords short.
+ */
+#define POP_SASL_LINE_MAX		4096
 /* A command has at most this many space-separated words (TOP n m). */
 #define POP_ARGS_MAX			2
 /* SPEC 4: the third failed login ends the session. */
@@ -43,7 +49,8 @@
 #define POP_IDLE_SECS_DEFAULT		600	/* -t; RFC 1939 3: >= 10 min */
 #define POP_LOCK_WAIT_SECS_DEFAULT	30	/* -w */
 
-_Static_assert(POP_CMDLINE_MAX <= LINE_BUF_SIZE,
+_Static_assert(POP_CMDLINE_MAX <= LINE_BUF_SIZE &&
+    POP_SASL_LINE_MAX <= LINE_BUF_SIZE,
     "a command line must fit the line reader's buffer");
 
 #endif

@@ -30,7 +30,8 @@ enum reply_id {
 	R_DONE, R_USER_OK, R_DELETED, R_BYE,
 	R_UNKNOWN, R_TOOLONG, R_NUL, R_STATE, R_SYNTAX, R_BAD_NUMBER,
 	R_NO_MSG, R_MSG_DELETED, R_NEED_USER, R_PLAINTEXT,
-	R_AUTH_FAILED, R_AUTH_CLOSING, R_INUSE, R_LOCKED, R_OPEN_FAILED, R_NOT_MBOX,
+	R_AUTH_FAILED, R_AUTH_CLOSING, R_AUTH_MECH, R_AUTH_CANCELLED,
+	R_AUTH_MALFORMED, R_INUSE, R_LOCKED, R_OPEN_FAILED, R_NOT_MBOX,
 	R_READ_FAILED, R_COMMIT_FAILED, R_CHANGED, R_TOO_MANY_ERRORS, R_TIMEOUT,
 	R_COUNT
 };
@@ -73,6 +74,7 @@ void	pop_set_state(struct pop_session *s, enum pop_state state);
 enum reply_id pop_cmd_user(struct pop_session *s, char **argv, size_t argc);
 enum reply_id pop_cmd_pass(struct pop_session *s, char **argv, size_t argc);
 enum reply_id pop_cmd_apop(struct pop_session *s, char **argv, size_t argc);
+enum reply_id pop_cmd_auth(struct pop_session *s, char **argv, size_t argc);
 /* The greeting's APOP timestamp, unique to this process and moment. */
 void	pop_timestamp_make(struct pop_session *s);
 

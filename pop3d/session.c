@@ -25,9 +25,10 @@ struct pop_cmd {
 
 #define ANY	(POP_ST_AUTH | POP_ST_TRANS)
 
-/* RFC 1939, RFC 2449 CAPA; AUTH (RFC 5034) is not offered yet. */
+/* RFC 1939, RFC 2449 CAPA, RFC 5034 AUTH. */
 static const struct pop_cmd pop_cmds[] = {
 	{ "APOP", POP_ST_AUTH, 2, 2, false, pop_cmd_apop, R_NONE },
+	{ "AUTH", POP_ST_AUTH, 0, 2, false, pop_cmd_auth, R_NONE },
 	{ "CAPA", ANY, 0, 0, false, pop_cmd_capa, R_NONE },
 	{ "DELE", POP_ST_TRANS, 1, 1, false, pop_cmd_dele, R_NONE },
 	{ "LIST", POP_ST_TRANS, 0, 1, false, pop_cmd_list, R_NONE },
@@ -62,6 +63,9 @@ static const char *const pop_replies[R_COUNT] = {
 	[R_AUTH_FAILED]		= "-ERR [AUTH] Authentication failed",
 	[R_AUTH_CLOSING]	= "-ERR [AUTH] Authentication failed, closing "
 				  "connection",
+	[R_AUTH_MECH]		= "-ERR Unrecognized authentication mechanism",
+	[R_AUTH_CANCELLED]	= "-ERR Authentication cancelled",
+	[R_AUTH_MALFORMED]	= "-ERR Malformed authentication response",
 	[R_INUSE]		= "-ERR [IN-USE] Mailbox in use by another "
 				  "session",
 	[R_LOCKED]		= "-ERR [IN-USE] Mailbox busy, try again later",
@@ -112,6 +116,7 @@ pop_counts_as_error(enum reply_id id)
 	case R_SYNTAX:
 	case R_BAD_NUMBER:
 	case R_NEED_USER:
+	case R_AUTH_MALFORMED:
 		return true;
 	default:
 		return false;

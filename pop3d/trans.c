@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/sasl.h"
 #include "pop3d/pop3d.h"
 
 static bool pop_number(const char *arg, uintmax_t max, uintmax_t *n);
@@ -75,9 +76,10 @@ pop_cmd_capa(struct pop_session *s, char **argv, size_t argc)
 	(void)argv;
 	(void)argc;
 	reply_printf(&s->out, "+OK Capability list follows\r\nTOP\r\n%s"
-	    "UIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n"
-	    "EXPIRE NEVER\r\nIMPLEMENTATION pop3d\r\n.\r\n",
-	    s->plaintext_ok ? "USER\r\n" : "");
+	    "UIDL\r\nSASL %s\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
+	    "PIPELINING\r\nEXPIRE NEVER\r\nIMPLEMENTATION pop3d\r\n.\r\n",
+	    s->plaintext_ok ? "USER\r\n" : "",
+	    sasl_mech_list(s->plaintext_ok));
 	return R_SENT;
 }
 

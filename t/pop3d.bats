@@ -30,6 +30,9 @@ teardown() {
 @test "LF-only input works; output is CRLF" { pop_transcript 10-lf-session; }
 @test "the twentieth protocol error ends the session" { pop_transcript 11-too-many-errors; }
 @test "TOP: header, empty line, n body lines; unquoting; no final newline" { pop_transcript 12-top; }
+@test "AUTH lists mechanisms; PLAIN: cancel, malformed, authzid, failure, success" { pop_transcript 13-auth-plain; }
+@test "AUTH LOGIN with and without an initial response" { pop_transcript 14-auth-login; }
+@test "AUTH CRAM-MD5: no initial response; a hashed secret cannot be used" { pop_transcript 15-auth-cram-md5; }
 
 # Sends raw bytes (printf format) to pop3d; replies without CR in $output.
 raw_session() {
@@ -224,6 +227,7 @@ pop_env() {
 	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
 	plain=$'CAPA\r\nUSER alice\r\nPASS alice-pw\r\nQUIT\r\n'
 	apop=$'APOP alice @APOP:alice-pw@\r\nQUIT\r\n'
+	sasl=$'AUTH\r\nAUTH PLAIN AGFsaWNlAGFsaWNlLXB3\r\nAUTH LOGIN\r\nAUTH CRAM-MD5\r\n@CRAM:alice:alice-pw@\r\nQUIT\r\n'
 	for case in '|-|yes' '127.0.0.1|-|yes' '127.9.9.9|-|yes' '::1|-|yes' \
 	    '::ffff:127.0.0.2|-|yes' '192.0.2.7|-|no' '::ffff:192.0.2.7|-|no' \
 	    '2001:db8::7|-|no' '192.0.2.7|-P|yes' \
@@ -238,15 +242,23 @@ pop_env() {
 		[ "$status" -eq 0 ]
 		if [ "$want" = yes ]; then
 			echo "$output" | grep -qx USER
+			echo "$output" | grep -qx 'SASL CRAM-MD5 PLAIN LOGIN'
 			echo "$output" | grep -q '^+OK Logged in, 2 messages'
 			continue
 		fi
 		! echo "$output" | grep -qx USER
+		echo "$output" | grep -qx 'SASL CRAM-MD5'
 		echo "$output" | grep -qx -- '-ERR \[AUTH\] Plaintext authentication disallowed on non-secure connections'
 		echo "$output" | grep -qx -- '-ERR Send USER first'
 		! echo "$output" | grep -q '^+OK Logged in'
-		# APOP sends no password: it works from anywhere
+		# APOP and CRAM-MD5 send no password: they work from anywhere;
+		# AUTH PLAIN and LOGIN do not
 		pop_env "$apop" "${envs[@]}" --
+		echo "$output" | grep -q '^+OK Logged in, 2 messages'
+		pop_env "$sasl" "${envs[@]}" --
+		echo "$output"
+		[ "$(echo "$output" | grep -cx -- '-ERR \[AUTH\] Plaintext authentication disallowed on non-secure connections')" -eq 2 ]
+		[ "$(echo "$output" | sed -n '3,4p' | tr '\n' ' ')" = "CRAM-MD5 . " ]
 		echo "$output" | grep -q '^+OK Logged in, 2 messages'
 	done
 }
