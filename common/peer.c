@@ -53,11 +53,17 @@ peer_identify(struct peer *p, int fd)
 	p->kind = peer_classify(p->addr);
 }
 
+/* stunnel and tcpserver wrappers set these; the client cannot. */
 bool
-peer_plaintext_ok(const struct peer *p, bool allow_any)
+peer_tls(void)
 {
 	const char *ssl = getenv("SSL_PROTOCOL"), *tls = getenv("TLS_PROTOCOL");
 
-	return allow_any || p->kind != PEER_REMOTE ||
-	    (ssl != NULL && ssl[0] != '\0') || (tls != NULL && tls[0] != '\0');
+	return (ssl != NULL && ssl[0] != '\0') || (tls != NULL && tls[0] != '\0');
+}
+
+bool
+peer_plaintext_ok(const struct peer *p, bool allow_any)
+{
+	return allow_any || p->kind != PEER_REMOTE || peer_tls();
 }

@@ -30,5 +30,7 @@ enum peer_kind peer_classify(const char *addr);
  * wrapper says the connection is encrypted (SSL_PROTOCOL or TLS_PROTOCOL).
  */
 bool	peer_plaintext_ok(const struct peer *p, bool allow_any);
+/* A TLS wrapper in front says the connection is encrypted. */
+bool	peer_tls(void);
 
 #endif

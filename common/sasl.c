@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -246,6 +247,15 @@ sasl_cram_md5(const struct sasl_session *ss, struct sasl_buf *b, char *user,
 	if (r == SASL_OK)
 		*entry = e;
 	return r;
+}
+
+void
+sasl_delay(int msecs)
+{
+	struct timespec left = { msecs / 1000, (long)(msecs % 1000) * 1000000 };
+
+	while (nanosleep(&left, &left) == -1 && errno == EINTR)
+		;
 }
 
 enum sasl_result

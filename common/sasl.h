@@ -57,6 +57,9 @@ bool	sasl_mech_plaintext(enum sasl_mech mech);
 /* The mechanisms to offer, space-separated, strongest first. */
 const char *sasl_mech_list(bool plaintext_ok);
 
+/* Waits msecs: a failed login is not answered fast (SPEC 3, 4). */
+void	sasl_delay(int msecs);
+
 /*
  * Runs mechanism mech. initial is the initial response as sent (base64,
  * "=" for an empty one), or NULL when there was none. user receives the

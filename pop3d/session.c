@@ -4,12 +4,11 @@
  * Only this file writes replies chosen by id, applies delays and ends
  * sessions.
  */
-#include <errno.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "common/log.h"
+#include "common/sasl.h"
 #include "common/secret.h"
 #include "pop3d/pop3d.h"
 
@@ -87,7 +86,6 @@ static const struct pop_cmd *pop_cmd_find(const char *verb);
 static bool pop_counts_as_error(enum reply_id id);
 static enum reply_id pop_dispatch(struct pop_session *s, char *line,
 	    size_t len);
-static void pop_delay(int msecs);
 static void pop_reply(struct pop_session *s, enum reply_id id);
 
 void
@@ -164,16 +162,6 @@ pop_dispatch(struct pop_session *s, char *line, size_t len)
 	return cmd->run != NULL ? cmd->run(s, argv, argc) : cmd->fixed;
 }
 
-/* The reply has waited long enough: a failed login is not answered fast. */
-static void
-pop_delay(int msecs)
-{
-	struct timespec left = { msecs / 1000, (long)(msecs % 1000) * 1000000 };
-
-	while (nanosleep(&left, &left) == -1 && errno == EINTR)
-		;
-}
-
 static void
 pop_reply(struct pop_session *s, enum reply_id id)
 {
@@ -216,7 +204,7 @@ pop_session_run(struct pop_session *s)
 		secret_wipe(line, sizeof line);
 		if (reply == R_AUTH_FAILED) {
 			(void)reply_flush(&s->out);
-			pop_delay(POP_AUTH_DELAY_MSECS);
+			sasl_delay(POP_AUTH_DELAY_MSECS);
 			if (++s->auth_failures >= POP_AUTH_FAILURES_MAX) {
 				s->end_how = "too many failed logins";
 				pop_reply(s, R_AUTH_CLOSING);

@@ -2,6 +2,7 @@
  * Command handlers. Each returns a reply id; the loop in session.c has
  * already checked the state and whether an argument is there.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,10 +10,12 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "common/sasl.h"
 #include "smtpd/smtpd.h"
 
 static enum reply_id smtp_greet(struct smtp_session *s, char *arg, bool esmtp);
 static const char *smtp_skip_prefix(const char *arg, const char *prefix);
+static bool smtp_xtext_valid(const char *p);
 static enum reply_id smtp_mail_params(struct smtp_session *s, char *params);
 static bool smtp_domain_is_local(const struct smtpd_config *cfg,
 	    const struct smtp_path *p);
@@ -55,7 +58,8 @@ smtp_cmd_ehlo(struct smtp_session *s, char *arg)
 		return r;
 	reply_printf(&s->out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %jd\r\n"
 	    "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n"
-	    "250 HELP\r\n", s->cfg->hostname, (intmax_t)s->cfg->max_msg_size);
+	    "250-AUTH %s\r\n250 HELP\r\n", s->cfg->hostname,
+	    (intmax_t)s->cfg->max_msg_size, sasl_mech_list(s->plaintext_ok));
 	return R_SENT;
 }
 
@@ -73,7 +77,30 @@ smtp_skip_prefix(const char *arg, const char *prefix)
 	return arg;
 }
 
-/* RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8; ESMTP only. */
+/* RFC 3461 4: xtext, or RFC 4954 5's "<>". */
+static bool
+smtp_xtext_valid(const char *p)
+{
+	if (strcmp(p, "<>") == 0)
+		return true;
+	if (*p == '\0')
+		return false;
+	for (; *p != '\0'; p++) {
+		if (*p == '+') {
+			if (!isxdigit((unsigned char)p[1]) ||
+			    !isxdigit((unsigned char)p[2]) ||
+			    islower((unsigned char)p[1]) ||
+			    islower((unsigned char)p[2]))
+				return false;
+			p += 2;
+		} else if (*p < '!' || *p > '~' || *p == '=') {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8, RFC 4954 AUTH. */
 static enum reply_id
 smtp_mail_params(struct smtp_session *s, char *params)
 {
@@ -96,6 +123,10 @@ smtp_mail_params(struct smtp_session *s, char *params)
 			continue;
 		} else if (strcasecmp(p, "SMTPUTF8") == 0) {
 			s->utf8 = true;
+		} else if (strncasecmp(p, "AUTH=", 5) == 0) {
+			/* RFC 4954 5: noted, not trusted; never relayed on. */
+			if (!smtp_xtext_valid(p + 5))
+				return R_SYNTAX;
 		} else {
 			return R_PARAM;
 		}

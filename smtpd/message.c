@@ -24,6 +24,7 @@ struct data_sink {
 
 static int data_sink_emit(void *ctx, const char *data, size_t len);
 static void smtp_message_id(struct smtp_session *s, char *id, size_t size);
+static const char *smtp_with(const struct smtp_session *s);
 static void smtp_headers(struct smtp_session *s, struct spool_msg *msg,
 	    const char *id, time_t now);
 static enum reply_id smtp_spool_reply(enum spool_status st);
@@ -50,6 +51,19 @@ smtp_message_id(struct smtp_session *s, char *id, size_t size)
 	    now.tv_nsec / 1000, (unsigned long)getpid(), s->msg_counter++);
 }
 
+/* RFC 3848: SMTP, ESMTP, and S for TLS, A for an authenticated client. */
+static const char *
+smtp_with(const struct smtp_session *s)
+{
+	static const char *const with[2][2] = {
+		{ "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" },
+	};
+
+	if (!s->esmtp)
+		return "SMTP";
+	return with[s->tls][s->auth_user[0] != '\0'];
+}
+
 /* SPEC 3: Return-Path, then Received (RFC 5321 4.4) with an RFC 5322 date. */
 static void
 smtp_headers(struct smtp_session *s, struct spool_msg *msg, const char *id,
@@ -67,7 +81,7 @@ smtp_headers(struct smtp_session *s, struct spool_msg *msg, const char *id,
 	    "\n\t%s\n", s->sender.text, s->helo,
 	    s->peer.addr[0] != '\0' ? " ([" : "", s->peer.addr,
 	    s->peer.addr[0] != '\0' ? "])" : "", s->cfg->hostname,
-	    s->esmtp ? "ESMTP" : "SMTP", id,
+	    smtp_with(s), id,
 	    s->rcpt_count == 1 ? "\n\tfor <" : "",
 	    s->rcpt_count == 1 ? s->first_rcpt : "",
 	    s->rcpt_count == 1 ? ">" : "", date);
@@ -145,9 +159,10 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 	spool_msg_close(&msg);
 	if (reply == R_SENT) {
 		reply_printf(&s->out, "250 2.0.0 OK id=%s\r\n", id);
-		log_info("delivered id=%s client=%s from=<%s> size=%jd rcpts=%zu",
-		    id, s->client, s->sender.text, (intmax_t)dm.octets,
-		    s->rcpt_count);
+		log_info("delivered id=%s client=%s%s%s from=<%s> size=%jd "
+		    "rcpts=%zu", id, s->client,
+		    s->auth_user[0] != '\0' ? " auth=" : "", s->auth_user,
+		    s->sender.text, (intmax_t)dm.octets, s->rcpt_count);
 	} else {
 		log_info("reject id=%s client=%s from=<%s>%s%s: %s", id,
 		    s->client, s->sender.text, failed ? " mailbox=" : "",

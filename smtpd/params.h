@@ -9,6 +9,15 @@
 
 /* RFC 5321 4.5.3.1.4: a command line, CRLF included; longer: 500 5.5.2. */
 #define SMTP_CMDLINE_MAX		512
+/*
+ * RFC 4954 4: an AUTH command or response line, CRLF included (base64 of
+ * the credentials); other command lines keep the 512-octet limit.
+ */
+#define SMTP_AUTH_LINE_MAX		12288
+/* SPEC 3: the third failed AUTH ends the session. */
+#define SMTP_AUTH_FAILURES_MAX		3
+/* SPEC 3: a failed AUTH is answered after this long, against guessing. */
+#define SMTP_AUTH_DELAY_MSECS		1000
 /* RFC 5321 4.5.3.1.3 and .1.1, .1.2: path, local part, domain. */
 #define SMTP_PATH_MAX			256
 #define SMTP_LOCALPART_MAX		64
@@ -29,7 +38,8 @@
 #define SMTP_MSG_SIZE_DEFAULT		10485760	/* -z, advertised SIZE */
 #define SMTP_RCPTS_DEFAULT		100	/* -r; RFC 5321 4.5.3.1.8 */
 
-_Static_assert(SMTP_CMDLINE_MAX <= LINE_BUF_SIZE,
+_Static_assert(SMTP_CMDLINE_MAX <= SMTP_AUTH_LINE_MAX &&
+    SMTP_AUTH_LINE_MAX <= LINE_BUF_SIZE,
     "a command line must fit the line reader's buffer");
 
 #endif

@@ -8,6 +8,8 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "common/sasl.h"
+#include "common/secret.h"
 #include "smtpd/smtpd.h"
 
 enum arg_rule { ARG_NONE, ARG_MAY, ARG_MUST };
@@ -26,6 +28,8 @@ struct smtp_cmd {
 
 /* One row per verb; VRFY answers 252 without looking (RFC 5321 3.5.3). */
 static const struct smtp_cmd smtp_cmds[] = {
+	{ "AUTH", SMTP_ST_READY, ARG_MUST, smtp_cmd_auth, R_NONE,
+	    R_SEQ_AUTH_TXN, R_SYNTAX },
 	{ "DATA", SMTP_ST_RCPT, ARG_NONE, smtp_cmd_data, R_NONE, R_SEQ_RCPT,
 	    R_SYNTAX },
 	{ "EHLO", ANY, ARG_MUST, smtp_cmd_ehlo, R_NONE, R_NONE, R_SYNTAX_HELO },
@@ -83,10 +87,26 @@ static const char *const smtp_replies[R_COUNT] = {
 	[R_TEMP_IO]		= "451 4.3.0 Local error in processing, try "
 				  "again later",
 	[R_NOSPACE]		= "452 4.3.1 Insufficient system storage",
+	[R_SEQ_EHLO]		= "503 5.5.1 Send EHLO first",
+	[R_SEQ_AUTH_TXN]	= "503 5.5.1 AUTH not permitted during a mail "
+				  "transaction",
+	[R_AUTH_OK]		= "235 2.7.0 Authentication successful",
+	[R_AUTH_AGAIN]		= "503 5.5.1 Already authenticated",
+	[R_AUTH_MECH]		= "504 5.5.4 Unrecognized authentication type",
+	[R_AUTH_ENCRYPT]	= "538 5.7.11 Encryption required for "
+				  "requested authentication mechanism",
+	[R_AUTH_FAILED]		= "535 5.7.8 Authentication credentials invalid",
+	[R_AUTH_CANCELLED]	= "501 5.0.0 Authentication cancelled",
+	[R_AUTH_MALFORMED]	= "501 5.5.2 Cannot decode response",
+	[R_AUTH_TOOLONG]	= "500 5.5.6 Authentication exchange line is "
+				  "too long",
+	[R_AUTH_CLOSING]	= "421 4.7.0 Too many authentication failures, "
+				  "closing connection",
 	[R_SHUTDOWN]		= "421 4.3.0 Service not available, closing "
 				  "connection",
 };
 
+static bool smtp_line_fits(const char *line, size_t len, enum line_end end);
 static const struct smtp_cmd *smtp_cmd_find(const char *verb);
 static bool smtp_counts_as_error(enum reply_id id);
 static enum reply_id smtp_dispatch(struct smtp_session *s, char *line,
@@ -112,6 +132,16 @@ smtp_transaction_reset(struct smtp_session *s)
 	s->rcpt_count = 0;
 	s->first_rcpt[0] = '\0';
 	smtp_set_state(s, s->helo[0] != '\0' ? SMTP_ST_READY : SMTP_ST_START);
+}
+
+/* RFC 5321 4.5.3.1.4 for every command but AUTH (RFC 4954 4). */
+static bool
+smtp_line_fits(const char *line, size_t len, enum line_end end)
+{
+	size_t total = len + (end == LINE_END_CRLF ? 2 : end == LINE_END_LF);
+
+	return total <= SMTP_CMDLINE_MAX ||
+	    (strncasecmp(line, "AUTH ", 5) == 0 && total <= SMTP_AUTH_LINE_MAX);
 }
 
 static const struct smtp_cmd *
@@ -160,7 +190,7 @@ smtp_dispatch(struct smtp_session *s, char *line, size_t len)
 void
 smtp_session_run(struct smtp_session *s)
 {
-	char line[SMTP_CMDLINE_MAX];
+	char line[SMTP_AUTH_LINE_MAX];
 	enum reply_id reply;
 	enum line_end end;
 	size_t len;
@@ -170,7 +200,8 @@ smtp_session_run(struct smtp_session *s)
 		switch (line_read(&s->in, line, sizeof line, &len, &end)) {
 		case LINE_OK:
 			s->line_end = end;
-			reply = smtp_dispatch(s, line, len);
+			reply = smtp_line_fits(line, len, end) ?
+			    smtp_dispatch(s, line, len) : R_TOOLONG;
 			break;
 		case LINE_TOOLONG:
 			reply = R_TOOLONG;
@@ -185,8 +216,21 @@ smtp_session_run(struct smtp_session *s)
 		default:
 			return;
 		}
+		/* The password must not outlive the command. */
+		secret_wipe(line, sizeof line);
+		if (reply == R_AUTH_FAILED) {
+			(void)reply_flush(&s->out);
+			sasl_delay(SMTP_AUTH_DELAY_MSECS);
+		}
 		if (reply != R_SENT && reply != R_NONE)
 			reply_printf(&s->out, "%s\r\n", smtp_replies[reply]);
+		if (reply == R_AUTH_FAILED &&
+		    ++s->auth_failures >= SMTP_AUTH_FAILURES_MAX) {
+			log_info("too many failed logins client=%s", s->client);
+			reply_printf(&s->out, "%s\r\n",
+			    smtp_replies[R_AUTH_CLOSING]);
+			break;
+		}
 		if (smtp_counts_as_error(reply) &&
 		    ++s->errors >= SMTP_ERRORS_MAX) {
 			log_info("too many errors client=%s", s->client);

@@ -37,6 +37,9 @@ enum reply_id {
 	R_SYNTAX_SENDER, R_SYNTAX_RCPT, R_PARAM, R_SIZE, R_NOUSER, R_RELAY,
 	R_TOO_MANY_RCPTS, R_LOOP, R_BARE_EOL, R_TOO_MANY_ERRORS, R_TIMEOUT,
 	R_TEMP_LOCK, R_TEMP_IO, R_NOSPACE, R_SHUTDOWN,
+	R_SEQ_EHLO, R_SEQ_AUTH_TXN, R_AUTH_OK, R_AUTH_AGAIN, R_AUTH_MECH,
+	R_AUTH_ENCRYPT, R_AUTH_FAILED, R_AUTH_CANCELLED, R_AUTH_MALFORMED,
+	R_AUTH_TOOLONG, R_AUTH_CLOSING,
 	R_COUNT
 };
 
@@ -53,6 +56,10 @@ struct smtp_session {
 	struct reply_writer	 out;
 	struct peer		 peer;
 	const char		*client;	/* for logs: address or "local" */
+	bool			 plaintext_ok;	/* AUTH PLAIN, LOGIN offered */
+	bool			 tls;		/* a TLS wrapper says so */
+	char			 auth_user[USERS_NAME_MAX + 1];	/* "" if none */
+	int			 auth_failures;
 	enum smtp_state		 state;
 	bool			 esmtp;		/* EHLO, not HELO */
 	bool			 quit;
@@ -82,6 +89,9 @@ enum reply_id smtp_cmd_mail(struct smtp_session *s, char *arg);
 enum reply_id smtp_cmd_rcpt(struct smtp_session *s, char *arg);
 enum reply_id smtp_cmd_rset(struct smtp_session *s, char *arg);
 enum reply_id smtp_cmd_quit(struct smtp_session *s, char *arg);
+
+/* auth.c: AUTH (RFC 4954). */
+enum reply_id smtp_cmd_auth(struct smtp_session *s, char *arg);
 
 /* message.c: DATA, from 354 to the final reply. */
 enum reply_id smtp_cmd_data(struct smtp_session *s, char *arg);

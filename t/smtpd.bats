@@ -7,6 +7,7 @@ load lib/smtpd
 
 setup() {
 	mail_setup
+	export PYTHONPATH="$BATS_TEST_DIRNAME/lib"
 }
 
 teardown() {
@@ -58,7 +59,7 @@ HEAD='EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<alice@test.example>\
 
 @test "NUL in a command is an error, 8-bit and NUL in a body are kept" {
 	raw_session "EHLO c.example\r\nNO\000OP\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<alice@test.example>\r\nDATA\r\ncaf\303\251 \000 \377\r\n.\r\nQUIT\r\n"
-	[ "${lines[8]}" = "500 5.5.2 NUL byte in command" ]
+	echo "$output" | grep -qx "500 5.5.2 NUL byte in command"
 	[ "${lines[-2]}" = "250 2.0.0 OK id=${lines[-2]#250 2.0.0 OK id=}" ]
 	tail -n 2 "$SPOOL/mail/alice" | head -n 1 | cmp - <(printf 'caf\303\251 \000 \377\n')
 }
@@ -201,4 +202,104 @@ PY
 	echo "fsync at $fsync_line, 250 at $reply_line"
 	[ -n "$fsync_line" ] && [ -n "$reply_line" ]
 	[ "$fsync_line" -lt "$reply_line" ]
+}
+
+@test "AUTH: sequence, unknown mechanism, bad base64, cancel, failure, success, AUTH=, ESMTPA" { transcript 16-auth; }
+@test "the third failed AUTH ends the session with 421" { transcript 17-auth-three-failures; }
+
+@test "smtplib logs in with each mechanism, with and without initial responses, and sends" {
+	run python3 - "$BIN/smtpd" "${SMTPD_ARGS[@]}" <<'PY'
+import sys
+from smtpclient import PipeSMTP
+argv = sys.argv[1:]
+s = PipeSMTP(argv)
+s.ehlo("client.example")
+assert s.esmtp_features["auth"].split() == ["CRAM-MD5", "PLAIN", "LOGIN"], s.esmtp_features
+code, _ = s.login("alice", "alice-pw")        # smtplib prefers CRAM-MD5
+assert code == 235, code
+s.sendmail("a@b.example", ["jones@test.example"], b"Subject: via login\r\n\r\nx\r\n")
+s.quit()
+for mech in ("CRAM-MD5", "PLAIN", "LOGIN"):
+    for initial in (True, False):
+        s = PipeSMTP(argv)
+        s.ehlo("client.example")
+        s.user, s.password = "alice", "alice-pw"
+        obj = getattr(s, "auth_" + mech.lower().replace("-", "_"))
+        code, _ = s.auth(mech, obj, initial_response_ok=initial)
+        assert code == 235, (mech, initial, code)
+        s.quit()
+    s = PipeSMTP(argv)
+    s.ehlo("client.example")
+    s.user, s.password = "alice", "not-it"
+    try:
+        s.auth(mech, getattr(s, "auth_" + mech.lower().replace("-", "_")))
+        raise SystemExit(mech + ": a wrong password was accepted")
+    except Exception as e:
+        assert "535" in str(e), e
+    s.close()
+    s.proc.wait()
+print("ok")
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+	grep -q 'with ESMTPA id' "$SPOOL/mail/jones"
+}
+
+@test "AUTH lines up to 12288 octets; longer ones, and longer responses, are refused" {
+	pad=$(head -c 6000 /dev/zero | tr '\0' A)
+	big=$(head -c 13000 /dev/zero | tr '\0' A)
+	raw_session "EHLO c\r\nAUTH PLAIN ${pad}${pad}\r\nAUTH PLAIN ${big}\r\nAUTH LOGIN\r\n${big}\r\nNOOP $(head -c 600 /dev/zero | tr '\0' x)\r\nQUIT\r\n"
+	echo "$output" | grep -v '^250-'
+	[ "${lines[9]}" = "501 5.5.2 Cannot decode response" ]
+	[ "${lines[10]}" = "500 5.5.2 Line too long" ]
+	[ "${lines[11]}" = "334 VXNlcm5hbWU6" ]
+	[ "${lines[12]}" = "500 5.5.6 Authentication exchange line is too long" ]
+	[ "${lines[13]}" = "500 5.5.2 Line too long" ]
+	[ "${lines[14]}" = "221 2.0.0 Bye" ]
+}
+
+@test "AUTH PLAIN and LOGIN follow -P; CRAM-MD5 is offered to everyone" {
+	plain=$(printf '\0alice\0alice-pw' | base64 -w0)
+	for case in '|-|yes' '127.0.0.1|-|yes' '::1|-|yes' '192.0.2.7|-|no' \
+	    '::ffff:192.0.2.7|-|no' '192.0.2.7|-P|yes' '192.0.2.7|SSL_PROTOCOL=TLSv1.3|yes'; do
+		IFS='|' read -r addr extra want <<<"$case"
+		envs=("TCPREMOTEIP=$addr") args=()
+		[[ "$extra" != *=* ]] || envs+=("$extra")
+		[ "$extra" != -P ] || args=(-P)
+		run bash -c 'printf "$0" | env "$@" | tr -d "\r"' \
+		    "EHLO c\r\nAUTH PLAIN $plain\r\nQUIT\r\n" "${envs[@]}" \
+		    "$BIN/smtpd" "${SMTPD_ARGS[@]}" "${args[@]}"
+		echo "peer '$addr' $extra: $output"
+		if [ "$want" = yes ]; then
+			echo "$output" | grep -qx '250-AUTH CRAM-MD5 PLAIN LOGIN'
+			echo "$output" | grep -qx '235 2.7.0 Authentication successful'
+		else
+			echo "$output" | grep -qx '250-AUTH CRAM-MD5'
+			echo "$output" | grep -qx '538 5.7.11 Encryption required for requested authentication mechanism'
+		fi
+	done
+	# CRAM-MD5 from a remote peer
+	run env TCPREMOTEIP=192.0.2.7 python3 - "$BIN/smtpd" "${SMTPD_ARGS[@]}" <<'PY'
+import sys
+from smtpclient import PipeSMTP
+s = PipeSMTP(sys.argv[1:])
+s.ehlo("c")
+print(s.login("alice", "alice-pw")[0])
+s.quit()
+PY
+	[ "$output" = 235 ]
+}
+
+@test "AUTH in the log: the user and mechanism, never the password; delivered with auth=" {
+	plain=$(printf '\0alice\0alice-pw' | base64 -w0)
+	wrong=$(printf '\0alice\0guess-123' | base64 -w0)
+	run bash -c 'printf "$0" | "$@" 2>&1 >/dev/null' \
+	    "EHLO c\r\nAUTH PLAIN $wrong\r\nAUTH PLAIN $plain\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<jones@test.example>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -l
+	echo "$output"
+	echo "$output" | grep -q 'auth failed user=alice client=local mech=PLAIN'
+	echo "$output" | grep -q 'auth user=alice client=local mech=PLAIN'
+	echo "$output" | grep -Eq 'delivered id=[0-9A-F]+ client=local auth=alice from=<a@b.example>'
+	! echo "$output" | grep -q -e guess-123 -e alice-pw -e "$wrong" -e "$plain"
 }
