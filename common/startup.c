@@ -93,8 +93,6 @@ void
 startup_prepare(const struct startup_opts *o, char *hostname,
     size_t hostname_size, struct users *u, size_t users_max)
 {
-	char err[256];
-
 	log_set_stderr(o->log_stderr);
 	if (o->hostname != NULL) {
 		if (strlen(o->hostname) >= hostname_size)
@@ -109,6 +107,13 @@ startup_prepare(const struct startup_opts *o, char *hostname,
 	if (users_load(u, o->users_file, users_max) == -1)
 		startup_fatal(EX_NOINPUT, "unable to read %s: %s",
 		    o->users_file, strerror(errno));
+}
+
+void
+startup_drop(const struct startup_opts *o)
+{
+	char err[256];
+
 	if (priv_drop(o->run_as, o->spool_dir, err, sizeof err) == -1)
 		startup_fatal(EX_NOPERM, "%s", err);
 	if (access(o->spool_dir, W_OK | X_OK) == -1)

@@ -43,12 +43,16 @@ void	startup_fatal(int code, const char *fmt, ...)
 long	startup_number(int opt, const char *s, long min, long max);
 
 /*
- * After the options: sets up logging, puts the host name in hostname,
- * reads the users file while still privileged (it may be readable by
- * root only), drops root for -U or the spool's owner, and checks the spool
- * is writable. Each failure is fatal with the code SPEC 2 gives it.
+ * After the options: sets up logging, puts the host name in hostname and
+ * reads the users file while still privileged (it may be readable by root
+ * only). Each failure is fatal with the code SPEC 2 gives it.
  */
 void	startup_prepare(const struct startup_opts *o, char *hostname,
 	    size_t hostname_size, struct users *u, size_t users_max);
+/*
+ * Then, once every file is read: drops root for -U or the spool's owner
+ * and checks the spool is writable, or fatal.
+ */
+void	startup_drop(const struct startup_opts *o);
 
 #endif

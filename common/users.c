@@ -1,14 +1,12 @@
 #include <crypt.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/log.h"
 #include "common/secret.h"
+#include "common/textfile.h"
 #include "common/users.h"
 
 struct users_scheme_name {
@@ -142,36 +140,12 @@ users_entry_order(const void *a, const void *b)
 int
 users_load(struct users *u, const char *path, size_t max_bytes)
 {
-	struct stat st;
 	size_t lineno = 0, kept = 0;
-	int fd, saved;
+	int saved;
 
 	*u = (struct users){ .dummy_hash = users_fallback_hash };
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (textfile_read(path, max_bytes, &u->text, &u->text_len) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1)
-		goto fail;
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max_bytes) {
-		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
-		goto fail;
-	}
-	if ((u->text = malloc((size_t)st.st_size + 1)) == NULL)
-		goto fail;
-	while (u->text_len < (size_t)st.st_size) {
-		ssize_t n = read(fd, u->text + u->text_len,
-		    (size_t)st.st_size - u->text_len);
-		if (n == 0)
-			break;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		u->text_len += (size_t)n;
-	}
-	u->text[u->text_len] = '\0';
-	(void)close(fd);
-	fd = -1;
-
 	for (char *line = u->text, *nl; line != NULL; line = nl) {
 		if ((nl = strchr(line, '\n')) != NULL)
 			*nl++ = '\0';
@@ -196,8 +170,6 @@ users_load(struct users *u, const char *path, size_t max_bytes)
 	return 0;
 fail:
 	saved = errno;
-	if (fd != -1)
-		(void)close(fd);
 	users_free(u);
 	errno = saved;
 	return -1;

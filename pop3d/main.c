@@ -38,6 +38,7 @@ main(int argc, char **argv)
 		startup_fatal(EX_USAGE, "unexpected argument %s", argv[optind]);
 	startup_prepare(&cfg.opts, cfg.hostname, sizeof cfg.hostname,
 	    &cfg.users, POP_USERS_FILE_MAX);
+	startup_drop(&cfg.opts);
 
 	s.cfg = &cfg;
 	peer_identify(&s.peer, STDIN_FILENO);

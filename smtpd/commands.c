@@ -19,8 +19,10 @@ static bool smtp_xtext_valid(const char *p);
 static enum reply_id smtp_mail_params(struct smtp_session *s, char *params);
 static bool smtp_domain_is_local(const struct smtpd_config *cfg,
 	    const struct smtp_path *p);
+static void smtp_mailbox_add(struct smtp_session *s, const char *name);
+static enum reply_id smtp_rcpt_add(struct smtp_session *s, const char *name);
 static enum reply_id smtp_rcpt_resolve(struct smtp_session *s,
-	    const struct smtp_path *p, const char **user);
+	    const struct smtp_path *p);
 
 /* HELO and EHLO take one word: a domain or an address literal. */
 static enum reply_id
@@ -170,35 +172,81 @@ smtp_domain_is_local(const struct smtpd_config *cfg, const struct smtp_path *p)
 	return false;
 }
 
-/* SPEC 3: local user, user+tag, postmaster; else 550. */
-static enum reply_id
-smtp_rcpt_resolve(struct smtp_session *s, const struct smtp_path *p,
-    const char **user)
+/* Adds mailbox name to the transaction's list, once. */
+static void
+smtp_mailbox_add(struct smtp_session *s, const char *name)
 {
+	for (size_t i = 0; i < s->mailbox_count; i++)
+		if (strcmp(s->mailboxes[i], name) == 0)
+			return;
+	if (s->mailbox_count < s->mailbox_max)
+		s->mailboxes[s->mailbox_count++] = name;
+}
+
+/*
+ * One name: an alias, expanded (it wins over a user, as in /etc/aliases),
+ * or a user. R_NOUSER when it is neither; R_ALIAS_ERROR for a broken alias
+ * (SPEC 5: a configuration error, logged, 451 for the recipient).
+ */
+static enum reply_id
+smtp_rcpt_add(struct smtp_session *s, const char *name)
+{
+	static const char *const why[] = {
+		[ALIASES_LOOP] = "loop", [ALIASES_UNKNOWN] = "unknown target",
+		[ALIASES_TOO_DEEP] = "nested too deep",
+	};
 	const struct users_entry *e;
+	size_t before = s->mailbox_count;
+	const char *bad = "";
+	enum aliases_status st;
+
+	st = aliases_expand(&s->cfg->aliases, &s->cfg->users, name,
+	    s->mailboxes, &s->mailbox_count, s->mailbox_max, &bad);
+	if (st == ALIASES_OK)
+		return R_RCPT_OK;
+	if (st != ALIASES_NOT_ALIAS) {
+		s->mailbox_count = before;
+		log_warnx("aliases: %s at %s, expanding %s: fix the aliases "
+		    "file", why[st], bad, name);
+		return R_ALIAS_ERROR;
+	}
+	if ((e = users_find(&s->cfg->users, name)) == NULL)
+		return R_NOUSER;
+	smtp_mailbox_add(s, e->name);
+	return R_RCPT_OK;
+}
+
+/*
+ * SPEC 3: the local part as alias or user, then without its +tag, then the
+ * catch-all; postmaster is never refused: failing all that, it goes to
+ * the spool file "postmaster".
+ */
+static enum reply_id
+smtp_rcpt_resolve(struct smtp_session *s, const struct smtp_path *p)
+{
+	bool postmaster = strcasecmp(p->local, "postmaster") == 0;
 	char base[USERS_NAME_MAX + 1];
 	const char *plus;
+	enum reply_id r;
 
-	if (strcasecmp(p->local, "postmaster") == 0) {
-		e = users_find(&s->cfg->users, "postmaster");
-		if (e == NULL)
-			log_warnx("mail for postmaster goes to the spool file "
-			    "postmaster: give it an alias or a user");
-		*user = "postmaster";
-		return R_RCPT_OK;
-	}
-	if (p->domain[0] == '\0')
+	if (!postmaster && p->domain[0] == '\0')
 		return R_SYNTAX_RCPT;
-	if ((e = users_find(&s->cfg->users, p->local)) == NULL &&
-	    (plus = strchr(p->local, '+')) != NULL &&
+	if ((r = smtp_rcpt_add(s, p->local)) != R_NOUSER)
+		return r;
+	if ((plus = strchr(p->local, '+')) != NULL &&
 	    (size_t)(plus - p->local) < sizeof base) {
 		memcpy(base, p->local, (size_t)(plus - p->local));
 		base[plus - p->local] = '\0';
-		e = users_find(&s->cfg->users, base);
+		if ((r = smtp_rcpt_add(s, base)) != R_NOUSER)
+			return r;
 	}
-	if (e == NULL)
+	if (s->cfg->catch_all != NULL)
+		return smtp_rcpt_add(s, s->cfg->catch_all);
+	if (!postmaster)
 		return R_NOUSER;
-	*user = e->name;
+	log_warnx("mail for postmaster goes to the spool file postmaster: "
+	    "give it an alias or a user");
+	smtp_mailbox_add(s, "postmaster");
 	return R_RCPT_OK;
 }
 
@@ -206,7 +254,6 @@ enum reply_id
 smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 {
 	const char *path = smtp_skip_prefix(arg, "TO:");
-	const char *user = NULL;
 	struct smtp_path p;
 	enum reply_id r;
 	size_t n;
@@ -222,16 +269,14 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 		    s->client, p.text);
 		return R_RELAY;
 	}
-	if ((r = smtp_rcpt_resolve(s, &p, &user)) != R_RCPT_OK) {
+	if (s->rcpt_count >= s->cfg->max_rcpts)
+		return R_TOO_MANY_RCPTS;
+	if ((r = smtp_rcpt_resolve(s, &p)) != R_RCPT_OK) {
 		if (r == R_NOUSER)
 			log_info("reject client=%s rcpt=<%s>: no such user",
 			    s->client, p.text);
 		return r;
 	}
-	if (s->rcpt_count >= s->cfg->max_rcpts)
-		return R_TOO_MANY_RCPTS;
-	strcpy(s->rcpt_users[s->rcpt_count], user);
-	s->rcpt_list[s->rcpt_count] = s->rcpt_users[s->rcpt_count];
 	s->rcpt_count++;
 	if (s->rcpt_count == 1)
 		strcpy(s->first_rcpt, p.text);

@@ -3,8 +3,10 @@
  * mailboxes. Started once per connection by a superserver. See smtpd.8
  * and SPEC sections 2 and 3.
  */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
@@ -14,11 +16,48 @@
 #include "common/startup.h"
 #include "smtpd/smtpd.h"
 
+static void smtp_config_addressing(struct smtpd_config *cfg,
+	    const char *aliases_file);
+
+/*
+ * -a and -c, read while still privileged like the users file, and checked
+ * now, so a catch-all that reaches nobody is found at start, not at the
+ * first message.
+ */
+static void
+smtp_config_addressing(struct smtpd_config *cfg, const char *aliases_file)
+{
+	const char **found, *bad = "";
+	enum aliases_status st;
+	size_t count = 0;
+
+	if (aliases_file != NULL &&
+	    aliases_load(&cfg->aliases, aliases_file, SMTP_USERS_FILE_MAX) == -1)
+		startup_fatal(EX_NOINPUT, "unable to read %s: %s",
+		    aliases_file, strerror(errno));
+	if (cfg->catch_all == NULL)
+		return;
+	if ((found = calloc(cfg->users.count + 1, sizeof *found)) == NULL)
+		startup_fatal(EX_OSERR, "out of memory");
+	st = aliases_expand(&cfg->aliases, &cfg->users, cfg->catch_all, found,
+	    &count, cfg->users.count + 1, &bad);
+	free(found);
+	if (st == ALIASES_NOT_ALIAS && users_find(&cfg->users, cfg->catch_all))
+		return;
+	if (st == ALIASES_NOT_ALIAS)
+		startup_fatal(EX_CONFIG, "-c %s: no such user or alias",
+		    cfg->catch_all);
+	if (st != ALIASES_OK)
+		startup_fatal(EX_CONFIG, "-c %s: the alias is broken at %s",
+		    cfg->catch_all, bad);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct smtpd_config cfg;
 	static struct smtp_session s;
+	const char *aliases_file = NULL;
 	int opt;
 
 	cfg = (struct smtpd_config){
@@ -35,7 +74,8 @@ main(int argc, char **argv)
 	log_open("smtpd", false);
 	/* A client gone away must end in EPIPE, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:")) != -1) {
+	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:a:c:")) !=
+	    -1) {
 		if (startup_option(&cfg.opts, opt, optarg))
 			continue;
 		switch (opt) {
@@ -49,6 +89,12 @@ main(int argc, char **argv)
 			cfg.max_msg_size = startup_number(opt, optarg, 1,
 			    LONG_MAX);
 			break;
+		case 'a':
+			aliases_file = optarg;
+			break;
+		case 'c':
+			cfg.catch_all = optarg;
+			break;
 		case 'r':
 			cfg.max_rcpts = (size_t)startup_number(opt, optarg, 1,
 			    100000);
@@ -56,19 +102,23 @@ main(int argc, char **argv)
 		default:
 			startup_fatal(EX_USAGE, "usage: smtpd [-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
-			    "[-w secs] [-d domain]... [-z bytes] [-r count]");
+			    "[-w secs] [-d domain]... [-z bytes] [-r count] "
+			    "[-a aliases] [-c user]");
 		}
 	}
 	if (optind != argc)
 		startup_fatal(EX_USAGE, "unexpected argument %s", argv[optind]);
 	startup_prepare(&cfg.opts, cfg.hostname, sizeof cfg.hostname,
 	    &cfg.users, SMTP_USERS_FILE_MAX);
+	smtp_config_addressing(&cfg, aliases_file);
+	startup_drop(&cfg.opts);
 	cfg.domains[cfg.domain_count++] = cfg.hostname;
 	cfg.domains[cfg.domain_count++] = "localhost";
 
 	s.cfg = &cfg;
-	if ((s.rcpt_users = calloc(cfg.max_rcpts, sizeof *s.rcpt_users)) == NULL ||
-	    (s.rcpt_list = calloc(cfg.max_rcpts, sizeof *s.rcpt_list)) == NULL)
+	/* Every user once, and the postmaster spool file. */
+	s.mailbox_max = cfg.users.count + 1;
+	if ((s.mailboxes = calloc(s.mailbox_max, sizeof *s.mailboxes)) == NULL)
 		startup_fatal(EX_OSERR, "out of memory");
 	peer_identify(&s.peer, STDIN_FILENO);
 	s.client = s.peer.addr[0] != '\0' ? s.peer.addr : "local";

@@ -153,8 +153,8 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 	else if (st != SPOOL_OK)
 		reply = smtp_spool_reply(st);
 	else
-		reply = smtp_spool_reply(spool_deliver(&msg, s->rcpt_list,
-		    s->rcpt_count,
+		reply = smtp_spool_reply(spool_deliver(&msg, s->mailboxes,
+		    s->mailbox_count,
 		    s->cfg->opts.lock_wait_secs, &failed));
 	spool_msg_close(&msg);
 	if (reply == R_SENT) {

@@ -102,6 +102,8 @@ static const char *const smtp_replies[R_COUNT] = {
 				  "too long",
 	[R_AUTH_CLOSING]	= "421 4.7.0 Too many authentication failures, "
 				  "closing connection",
+	[R_ALIAS_ERROR]		= "451 4.3.0 Local configuration error, try "
+				  "again later",
 	[R_SHUTDOWN]		= "421 4.3.0 Service not available, closing "
 				  "connection",
 };
@@ -130,6 +132,7 @@ smtp_transaction_reset(struct smtp_session *s)
 	memset(&s->sender, 0, sizeof s->sender);
 	s->utf8 = false;
 	s->rcpt_count = 0;
+	s->mailbox_count = 0;
 	s->first_rcpt[0] = '\0';
 	smtp_set_state(s, s->helo[0] != '\0' ? SMTP_ST_READY : SMTP_ST_START);
 }

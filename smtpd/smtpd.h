@@ -11,6 +11,7 @@
 
 #include "common/line.h"
 #include "common/peer.h"
+#include "common/aliases.h"
 #include "common/reply.h"
 #include "common/startup.h"
 #include "common/users.h"
@@ -25,6 +26,8 @@ struct smtpd_config {
 	off_t		 max_msg_size;			/* -z */
 	size_t		 max_rcpts;			/* -r */
 	struct users	 users;
+	struct aliases	 aliases;			/* -a */
+	const char	*catch_all;			/* -c */
 };
 
 /* Reply ids: texts are in one table in session.c. */
@@ -39,7 +42,7 @@ enum reply_id {
 	R_TEMP_LOCK, R_TEMP_IO, R_NOSPACE, R_SHUTDOWN,
 	R_SEQ_EHLO, R_SEQ_AUTH_TXN, R_AUTH_OK, R_AUTH_AGAIN, R_AUTH_MECH,
 	R_AUTH_ENCRYPT, R_AUTH_FAILED, R_AUTH_CANCELLED, R_AUTH_MALFORMED,
-	R_AUTH_TOOLONG, R_AUTH_CLOSING,
+	R_AUTH_TOOLONG, R_AUTH_CLOSING, R_ALIAS_ERROR,
 	R_COUNT
 };
 
@@ -69,9 +72,12 @@ struct smtp_session {
 	/* The transaction. */
 	struct smtp_path	 sender;
 	bool			 utf8;		/* MAIL ... SMTPUTF8 */
-	char			(*rcpt_users)[USERS_NAME_MAX + 1];
-	const char		**rcpt_list;	/* rcpt_users, as spool takes them */
-	size_t			 rcpt_count;
+	size_t			 rcpt_count;	/* RCPTs accepted (-r) */
+	/* The local mailboxes they reach, each once (names point into the
+	   users file, or are "postmaster"). */
+	const char		**mailboxes;
+	size_t			 mailbox_count;
+	size_t			 mailbox_max;
 	char			 first_rcpt[SMTP_PATH_MAX + 1];
 	unsigned		 msg_counter;	/* for ids */
 };

@@ -303,3 +303,28 @@ PY
 	echo "$output" | grep -Eq 'delivered id=[0-9A-F]+ client=local auth=alice from=<a@b.example>'
 	! echo "$output" | grep -q -e guess-123 -e alice-pw -e "$wrong" -e "$plain"
 }
+
+@test "aliases: lists, aliases of aliases, once per mailbox; loops and dead targets get 451 4.3.0" { transcript 18-aliases; }
+@test "the catch-all takes unknown local recipients, +tag or not" { transcript 19-catch-all; }
+
+@test "aliases and catch-all at start: missing file 66, a catch-all that reaches nobody 78" {
+	run "$BIN/smtpd" "${SMTPD_ARGS[@]}" -a "$SPOOL/missing" </dev/null
+	[ "$status" -eq 66 ]
+	run "$BIN/smtpd" "${SMTPD_ARGS[@]}" -c nobody-at-all </dev/null
+	[ "$status" -eq 78 ]
+	echo "$output" | grep -q '^421 '
+	run "$BIN/smtpd" "${SMTPD_ARGS[@]}" -a "$BATS_TEST_DIRNAME/smtpd/18-aliases.aliases" -c loop2 -l </dev/null
+	[ "$status" -eq 78 ]
+	echo "$output" | grep -q 'the alias is broken at loop2'
+	run "$BIN/smtpd" "${SMTPD_ARGS[@]}" -a "$BATS_TEST_DIRNAME/smtpd/18-aliases.aliases" -c team </dev/null
+	[ "$status" -eq 0 ]
+}
+
+@test "an alias loop is logged and names the alias; path-like targets are refused" {
+	run bash -c 'printf "$0" | "$@" 2>&1 >/dev/null' \
+	    "HELO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<loop2@test.example>\r\nQUIT\r\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -a "$BATS_TEST_DIRNAME/smtpd/18-aliases.aliases" -l
+	echo "$output"
+	echo "$output" | grep -q 'aliases: loop at loop2, expanding loop2'
+	echo "$output" | grep -q 'aliases line 13: target is not a user or alias name'
+}

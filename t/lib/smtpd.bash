@@ -11,12 +11,14 @@ normalise() {
 
 # transcript NAME: pipes t/smtpd/NAME.in (or .lf.in) into smtpd, whole
 # and line by line; both must give NAME.out, and each NAME.USER.mbox
-# must be USER's mailbox afterwards (from the whole run).
+# must be USER's mailbox afterwards (from the whole run). NAME.args adds
+# options; NAME.aliases is given as the aliases file (-a).
 transcript() {
 	local dir="$BATS_TEST_DIRNAME/smtpd" name="$1" in args=()
 	in="$dir/$name.in"
 	[ -f "$in" ] || in="$dir/$name.lf.in"
 	[ -f "$dir/$name.args" ] && read -r -a args <"$dir/$name.args"
+	[ -f "$dir/$name.aliases" ] && args+=(-a "$dir/$name.aliases")
 	transcript_input "$in" >"$BATS_TEST_TMPDIR/in"
 	"$BIN/smtpd" "${SMTPD_ARGS[@]}" "${args[@]}" <"$BATS_TEST_TMPDIR/in" |
 	    tr -d '\r' | normalise >"$BATS_TEST_TMPDIR/whole"

@@ -1,0 +1,244 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/aliases.h"
+#include "common/log.h"
+#include "common/textfile.h"
+
+/* One expansion's state: where names go, and how much work is left. */
+struct aliases_walk {
+	const struct aliases	*a;
+	const struct users	*u;
+	const char		**out;
+	size_t			*count;
+	size_t			 max;
+	size_t			 visits;
+	const char		**bad;
+	const struct alias	*path[ALIASES_DEPTH_MAX];
+};
+
+static void aliases_lower(char *s);
+static int aliases_parse_line(struct aliases *a, char *line, size_t lineno);
+static int aliases_cmp(const void *x, const void *y);
+static int aliases_order(const void *x, const void *y);
+static const struct alias *aliases_find(const struct aliases *a,
+	    const char *name);
+static bool aliases_on_path(const struct aliases_walk *w,
+	    const struct alias *al, size_t depth);
+static enum aliases_status aliases_walk(struct aliases_walk *w,
+	    const struct alias *al, size_t depth);
+
+static void
+aliases_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* Adds the alias on line, or logs why not. -1 only on ENOMEM. */
+static int
+aliases_parse_line(struct aliases *a, char *line, size_t lineno)
+{
+	size_t first = a->target_count;
+	char *colon, *name, *save, *t;
+
+	line[strcspn(line, "#\r")] = '\0';
+	if (line[strspn(line, " \t")] == '\0')
+		return 0;
+	if ((colon = strchr(line, ':')) == NULL) {
+		log_warnx("aliases line %zu: no ':' after the name, skipped",
+		    lineno);
+		return 0;
+	}
+	*colon = '\0';
+	name = line + strspn(line, " \t");
+	name[strcspn(name, " \t")] = '\0';
+	if (!users_name_valid(name, strlen(name))) {
+		log_warnx("aliases line %zu: invalid alias name, skipped",
+		    lineno);
+		return 0;
+	}
+	for (t = strtok_r(colon + 1, ", \t", &save); t != NULL;
+	    t = strtok_r(NULL, ", \t", &save)) {
+		const char **grown;
+
+		if (!users_name_valid(t, strlen(t))) {
+			/* No files, programs or addresses: SPEC 5. */
+			log_warnx("aliases line %zu: target is not a user or "
+			    "alias name, line skipped", lineno);
+			a->target_count = first;
+			return 0;
+		}
+		aliases_lower(t);
+		grown = realloc(a->targets,
+		    (a->target_count + 1) * sizeof *a->targets);
+		if (grown == NULL)
+			return -1;
+		a->targets = grown;
+		a->targets[a->target_count++] = t;
+	}
+	if (a->target_count == first) {
+		log_warnx("aliases line %zu: no target, skipped", lineno);
+		return 0;
+	}
+	aliases_lower(name);
+	struct alias *more = realloc(a->entries,
+	    (a->count + 1) * sizeof *a->entries);
+	if (more == NULL)
+		return -1;
+	a->entries = more;
+	a->entries[a->count++] = (struct alias){
+		.name = name, .first = first,
+		.count = a->target_count - first,
+	};
+	return 0;
+}
+
+static int
+aliases_cmp(const void *x, const void *y)
+{
+	const struct alias *ax = x, *ay = y;
+
+	return strcmp(ax->name, ay->name);
+}
+
+/* By name, then by place in the file, so the first line wins. */
+static int
+aliases_order(const void *x, const void *y)
+{
+	const struct alias *ax = x, *ay = y;
+	int c = aliases_cmp(x, y);
+
+	return c != 0 ? c : (ax->name > ay->name) - (ax->name < ay->name);
+}
+
+int
+aliases_load(struct aliases *a, const char *path, size_t max_bytes)
+{
+	size_t lineno = 0, kept = 0;
+	int saved;
+
+	*a = (struct aliases){ 0 };
+	if (textfile_read(path, max_bytes, &a->text, &a->text_len) == -1)
+		return -1;
+	for (char *line = a->text, *nl; line != NULL; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		lineno++;
+		if (aliases_parse_line(a, line, lineno) == -1)
+			goto fail;
+	}
+	if (a->count > 0)
+		qsort(a->entries, a->count, sizeof *a->entries, aliases_order);
+	for (size_t i = 0; i < a->count; i++) {
+		if (kept > 0 &&
+		    strcmp(a->entries[kept - 1].name, a->entries[i].name) == 0) {
+			log_warnx("aliases: %s appears more than once; the "
+			    "first line counts", a->entries[i].name);
+			continue;
+		}
+		a->entries[kept++] = a->entries[i];
+	}
+	a->count = kept;
+	return 0;
+fail:
+	saved = errno;
+	aliases_free(a);
+	errno = saved;
+	return -1;
+}
+
+void
+aliases_free(struct aliases *a)
+{
+	free(a->entries);
+	free(a->targets);
+	free(a->text);
+	*a = (struct aliases){ 0 };
+}
+
+static const struct alias *
+aliases_find(const struct aliases *a, const char *name)
+{
+	char lower[USERS_NAME_MAX + 1];
+	struct alias key = { .name = lower };
+	size_t len = strlen(name);
+
+	if (a->count == 0 || !users_name_valid(name, len))
+		return NULL;
+	memcpy(lower, name, len + 1);
+	aliases_lower(lower);
+	return bsearch(&key, a->entries, a->count, sizeof *a->entries,
+	    aliases_cmp);
+}
+
+static bool
+aliases_on_path(const struct aliases_walk *w, const struct alias *al,
+    size_t depth)
+{
+	for (size_t i = 0; i < depth; i++)
+		if (w->path[i] == al)
+			return true;
+	return false;
+}
+
+static enum aliases_status
+aliases_walk(struct aliases_walk *w, const struct alias *al, size_t depth)
+{
+	*w->bad = al->name;
+	if (depth == ALIASES_DEPTH_MAX)
+		return ALIASES_TOO_DEEP;
+	if (aliases_on_path(w, al, depth))
+		return ALIASES_LOOP;
+	w->path[depth] = al;
+	for (size_t i = al->first; i < al->first + al->count; i++) {
+		const char *t = w->a->targets[i];
+		const struct alias *sub;
+		const struct users_entry *e;
+		enum aliases_status st;
+		size_t j;
+
+		if (++w->visits > ALIASES_VISITS_MAX)
+			return ALIASES_TOO_DEEP;
+		sub = aliases_find(w->a, t);
+		e = users_find(w->u, t);
+		/* "jones: jones, brown": the alias's own name is the user. */
+		if (sub != NULL && (e == NULL || !aliases_on_path(w, sub,
+		    depth + 1))) {
+			if ((st = aliases_walk(w, sub, depth + 1)) != ALIASES_OK)
+				return st;
+			continue;
+		}
+		if (e == NULL) {
+			*w->bad = t;
+			return ALIASES_UNKNOWN;
+		}
+		for (j = 0; j < *w->count && strcmp(w->out[j], e->name) != 0;
+		    j++)
+			;
+		if (j < *w->count)
+			continue;
+		if (*w->count == w->max)
+			return ALIASES_TOO_DEEP;
+		w->out[(*w->count)++] = e->name;
+	}
+	return ALIASES_OK;
+}
+
+enum aliases_status
+aliases_expand(const struct aliases *a, const struct users *u,
+    const char *name, const char **out, size_t *count, size_t max,
+    const char **bad)
+{
+	struct aliases_walk w = {
+		.a = a, .u = u, .out = out, .count = count, .max = max,
+		.bad = bad,
+	};
+	const struct alias *al = aliases_find(a, name);
+
+	if (al == NULL)
+		return ALIASES_NOT_ALIAS;
+	return aliases_walk(&w, al, 0);
+}
