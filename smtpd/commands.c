@@ -19,6 +19,8 @@ static bool smtp_xtext_valid(const char *p);
 static enum reply_id smtp_mail_params(struct smtp_session *s, char *params);
 static bool smtp_domain_is_local(const struct smtpd_config *cfg,
 	    const struct smtp_path *p);
+static bool smtp_remote_known(const struct smtp_session *s,
+	    const char *addr);
 static void smtp_mailbox_add(struct smtp_session *s, const char *name);
 static enum reply_id smtp_rcpt_add(struct smtp_session *s, const char *name);
 static enum reply_id smtp_rcpt_resolve(struct smtp_session *s,
@@ -250,6 +252,15 @@ smtp_rcpt_resolve(struct smtp_session *s, const struct smtp_path *p)
 	return R_RCPT_OK;
 }
 
+static bool
+smtp_remote_known(const struct smtp_session *s, const char *addr)
+{
+	for (size_t i = 0; i < s->remote_count; i++)
+		if (strcmp(s->remote[i], addr) == 0)
+			return true;
+	return false;
+}
+
 enum reply_id
 smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 {
@@ -264,14 +275,18 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 		return R_SYNTAX_RCPT;
 	if (path[n] != '\0')
 		return path[n] == ' ' && s->esmtp ? R_PARAM : R_SYNTAX_RCPT;
-	if (p.domain[0] != '\0' && !smtp_domain_is_local(s->cfg, &p)) {
-		log_info("reject client=%s rcpt=<%s>: relay denied",
-		    s->client, p.text);
-		return R_RELAY;
-	}
 	if (s->rcpt_count >= s->cfg->max_rcpts)
 		return R_TOO_MANY_RCPTS;
-	if ((r = smtp_rcpt_resolve(s, &p)) != R_RCPT_OK) {
+	if (p.domain[0] != '\0' && !smtp_domain_is_local(s->cfg, &p)) {
+		/* SPEC 3: only for an authenticated client, and with -x. */
+		if (s->auth_user[0] == '\0' || s->cfg->relay_cmd == NULL) {
+			log_info("reject client=%s rcpt=<%s>: relay denied",
+			    s->client, p.text);
+			return R_RELAY;
+		}
+		if (!smtp_remote_known(s, p.text))
+			strcpy(s->remote[s->remote_count++], p.text);
+	} else if ((r = smtp_rcpt_resolve(s, &p)) != R_RCPT_OK) {
 		if (r == R_NOUSER)
 			log_info("reject client=%s rcpt=<%s>: no such user",
 			    s->client, p.text);

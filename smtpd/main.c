@@ -74,7 +74,7 @@ main(int argc, char **argv)
 	log_open("smtpd", false);
 	/* A client gone away must end in EPIPE, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:a:c:")) !=
+	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:a:c:x:")) !=
 	    -1) {
 		if (startup_option(&cfg.opts, opt, optarg))
 			continue;
@@ -95,6 +95,9 @@ main(int argc, char **argv)
 		case 'c':
 			cfg.catch_all = optarg;
 			break;
+		case 'x':
+			cfg.relay_cmd = optarg;
+			break;
 		case 'r':
 			cfg.max_rcpts = (size_t)startup_number(opt, optarg, 1,
 			    100000);
@@ -103,7 +106,7 @@ main(int argc, char **argv)
 			startup_fatal(EX_USAGE, "usage: smtpd [-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
 			    "[-w secs] [-d domain]... [-z bytes] [-r count] "
-			    "[-a aliases] [-c user]");
+			    "[-a aliases] [-c user] [-x relay-command]");
 		}
 	}
 	if (optind != argc)
@@ -118,7 +121,9 @@ main(int argc, char **argv)
 	s.cfg = &cfg;
 	/* Every user once, and the postmaster spool file. */
 	s.mailbox_max = cfg.users.count + 1;
-	if ((s.mailboxes = calloc(s.mailbox_max, sizeof *s.mailboxes)) == NULL)
+	if ((s.mailboxes = calloc(s.mailbox_max, sizeof *s.mailboxes)) == NULL ||
+	    (cfg.relay_cmd != NULL &&
+	    (s.remote = calloc(cfg.max_rcpts, sizeof *s.remote)) == NULL))
 		startup_fatal(EX_OSERR, "out of memory");
 	peer_identify(&s.peer, STDIN_FILENO);
 	s.client = s.peer.addr[0] != '\0' ? s.peer.addr : "local";

@@ -28,6 +28,8 @@ static const char *smtp_with(const struct smtp_session *s);
 static void smtp_headers(struct smtp_session *s, struct spool_msg *msg,
 	    const char *id, time_t now);
 static enum reply_id smtp_spool_reply(enum spool_status st);
+static enum reply_id smtp_deliver(struct smtp_session *s,
+	    struct spool_msg *msg, const char *id, const char **failed);
 
 /* spool_msg_write buffers and spills by itself; errors are sticky there. */
 static int
@@ -88,6 +90,9 @@ smtp_headers(struct smtp_session *s, struct spool_msg *msg, const char *id,
 	if (n > 0)
 		(void)spool_msg_write(msg, head,
 		    (size_t)n < sizeof head ? (size_t)n : sizeof head - 1);
+	/* The relay is given the message from Received: on. */
+	s->return_path_len = strlen("Return-Path: <>\n") +
+	    strlen(s->sender.text);
 }
 
 static enum reply_id
@@ -103,6 +108,31 @@ smtp_spool_reply(enum spool_status st)
 	default:
 		return R_TEMP_IO;
 	}
+}
+
+/*
+ * Remote recipients first, then local ones: a relay that says no leaves
+ * nothing delivered, so the 4xx or 5xx is true for every recipient. Only
+ * a local failure after a hand-off splits the message: the client gets
+ * 4xx and retries, and the remote recipients may get it twice. Never
+ * lost, never 250 for less than all.
+ */
+static enum reply_id
+smtp_deliver(struct smtp_session *s, struct spool_msg *msg, const char *id,
+    const char **failed)
+{
+	enum reply_id r;
+
+	if (s->remote_count > 0 && (r = smtp_relay(s, msg, id)) != R_SENT)
+		return r;
+	if (s->mailbox_count == 0)
+		return R_SENT;
+	r = smtp_spool_reply(spool_deliver(msg, s->mailboxes,
+	    s->mailbox_count, s->cfg->opts.lock_wait_secs, failed));
+	if (r != R_SENT && s->remote_count > 0)
+		log_warnx("id=%s: handed to the relay, but not delivered "
+		    "locally: the client will retry both", id);
+	return r;
 }
 
 enum reply_id
@@ -153,9 +183,7 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 	else if (st != SPOOL_OK)
 		reply = smtp_spool_reply(st);
 	else
-		reply = smtp_spool_reply(spool_deliver(&msg, s->mailboxes,
-		    s->mailbox_count,
-		    s->cfg->opts.lock_wait_secs, &failed));
+		reply = smtp_deliver(s, &msg, id, &failed);
 	spool_msg_close(&msg);
 	if (reply == R_SENT) {
 		reply_printf(&s->out, "250 2.0.0 OK id=%s\r\n", id);

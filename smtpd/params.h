@@ -31,6 +31,13 @@
 /* The users file is read whole at start; a larger one is refused. */
 #define SMTP_USERS_FILE_MAX		(16 * 1024 * 1024)
 
+/* How long a relay command (-x) may take to accept a message. */
+#define SMTP_RELAY_TIMEOUT_SECS		600
+/* The shell that runs it, so -x may carry options ("sendmail -i"). */
+#define SMTP_RELAY_SHELL		"/bin/sh"
+/* sysexits.h: the relay command asks to try again later. */
+#define SMTP_RELAY_EX_TEMPFAIL		75
+
 #define SMTP_SPOOL_DEFAULT		"/var/mail"		/* -s */
 #define SMTP_USERS_DEFAULT		"/etc/mail/passwd"	/* -p */
 #define SMTP_IDLE_SECS_DEFAULT		300	/* -t; RFC 5321 4.5.3.2.7 */

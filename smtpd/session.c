@@ -104,6 +104,9 @@ static const char *const smtp_replies[R_COUNT] = {
 				  "closing connection",
 	[R_ALIAS_ERROR]		= "451 4.3.0 Local configuration error, try "
 				  "again later",
+	[R_RELAY_TEMP]		= "451 4.4.0 Relay hand-off failed, try again "
+				  "later",
+	[R_RELAY_PERM]		= "554 5.3.0 The relay refused the message",
 	[R_SHUTDOWN]		= "421 4.3.0 Service not available, closing "
 				  "connection",
 };
@@ -133,6 +136,7 @@ smtp_transaction_reset(struct smtp_session *s)
 	s->utf8 = false;
 	s->rcpt_count = 0;
 	s->mailbox_count = 0;
+	s->remote_count = 0;
 	s->first_rcpt[0] = '\0';
 	smtp_set_state(s, s->helo[0] != '\0' ? SMTP_ST_READY : SMTP_ST_START);
 }

@@ -28,6 +28,7 @@ struct smtpd_config {
 	struct users	 users;
 	struct aliases	 aliases;			/* -a */
 	const char	*catch_all;			/* -c */
+	const char	*relay_cmd;			/* -x */
 };
 
 /* Reply ids: texts are in one table in session.c. */
@@ -42,7 +43,7 @@ enum reply_id {
 	R_TEMP_LOCK, R_TEMP_IO, R_NOSPACE, R_SHUTDOWN,
 	R_SEQ_EHLO, R_SEQ_AUTH_TXN, R_AUTH_OK, R_AUTH_AGAIN, R_AUTH_MECH,
 	R_AUTH_ENCRYPT, R_AUTH_FAILED, R_AUTH_CANCELLED, R_AUTH_MALFORMED,
-	R_AUTH_TOOLONG, R_AUTH_CLOSING, R_ALIAS_ERROR,
+	R_AUTH_TOOLONG, R_AUTH_CLOSING, R_ALIAS_ERROR, R_RELAY_TEMP, R_RELAY_PERM,
 	R_COUNT
 };
 
@@ -78,6 +79,10 @@ struct smtp_session {
 	const char		**mailboxes;
 	size_t			 mailbox_count;
 	size_t			 mailbox_max;
+	/* Recipients in other domains, for the relay (-x, authenticated). */
+	char			(*remote)[SMTP_PATH_MAX + 1];
+	size_t			 remote_count;
+	size_t			 return_path_len;	/* not relayed */
 	char			 first_rcpt[SMTP_PATH_MAX + 1];
 	unsigned		 msg_counter;	/* for ids */
 };
@@ -98,6 +103,11 @@ enum reply_id smtp_cmd_quit(struct smtp_session *s, char *arg);
 
 /* auth.c: AUTH (RFC 4954). */
 enum reply_id smtp_cmd_auth(struct smtp_session *s, char *arg);
+
+/* relay.c: the hand-off to -x; R_SENT when the command took it. */
+struct spool_msg;
+enum reply_id smtp_relay(struct smtp_session *s, struct spool_msg *msg,
+	    const char *id);
 
 /* message.c: DATA, from 354 to the final reply. */
 enum reply_id smtp_cmd_data(struct smtp_session *s, char *arg);

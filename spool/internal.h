@@ -56,6 +56,10 @@ int	spool_fsync(int fd);
  * the empty line and moves spilled bytes to the file. Idempotent.
  */
 enum spool_status spool_msg_finish(struct spool_msg *m);
+/* RFC 5321 4.5.3.1.3: a path is at most 256 octets; the From_ line of a
+   message we build holds one, "From " and a date. */
+#define SPOOL_SENDER_MAX	256
+#define SPOOL_FROM_LINE_MAX	(SPOOL_SENDER_MAX + 64)
 
 /*
  * Invariant 2: the append journal. Callers hold the mailbox lock.

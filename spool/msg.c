@@ -16,8 +16,6 @@
 #define MSG_MID_LINE	(-1)
 #define MSG_LINE_START	0
 
-/* RFC 5321 4.5.3.1.3: a path is at most 256 octets. */
-#define MSG_SENDER_MAX	256
 /* Name clashes of the spill file before giving up (pid and time differ). */
 #define MSG_SPILL_TRIES	100
 
@@ -97,7 +95,7 @@ enum spool_status
 spool_msg_open(struct spool_msg *m, const char *dir, const char *sender,
     time_t when)
 {
-	char line[MSG_SENDER_MAX + 64], date[32];
+	char line[SPOOL_FROM_LINE_MAX], date[32];
 	struct tm tm;
 	size_t len;
 
@@ -118,7 +116,7 @@ spool_msg_open(struct spool_msg *m, const char *dir, const char *sender,
 	if (sender == NULL || sender[0] == '\0')
 		sender = "MAILER-DAEMON";
 	len = (size_t)snprintf(line, sizeof line, "From ");
-	for (const char *p = sender; *p != '\0' && len < 5 + MSG_SENDER_MAX;
+	for (const char *p = sender; *p != '\0' && len < 5 + SPOOL_SENDER_MAX;
 	    p++) {
 		unsigned char c = (unsigned char)*p;
 

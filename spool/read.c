@@ -5,9 +5,17 @@
  * exactly the size the scanner counted.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spool/internal.h"
+
+/* Where the bytes are: a file read through buf, or memory. */
+struct reader_src {
+	int		 fd;
+	char		*buf;		/* SPOOL_IO_BUF bytes, for fd */
+	const char	*mem;		/* or the whole stored form */
+};
 
 struct reader {
 	int	(*sink)(void *ctx, const char *data, size_t len,
@@ -24,8 +32,8 @@ struct reader {
 static int reader_emit(void *ctx, const char *data, size_t len);
 static int reader_end_line(struct reader *r);
 static int reader_flush_prefix(struct reader *r, enum spool_prefix kind);
-static int reader_range(struct reader *r, struct spool_box *b, off_t from,
-	    off_t to, long lines);
+static int reader_range(struct reader *r, const struct reader_src *src,
+	    off_t from, off_t to, long lines);
 
 static int
 reader_emit(void *ctx, const char *data, size_t len)
@@ -72,16 +80,17 @@ reader_end_line(struct reader *r)
 
 /* Sends [from, to), stopping after lines LFs when lines >= 0. */
 static int
-reader_range(struct reader *r, struct spool_box *b, off_t from, off_t to,
-    long lines)
+reader_range(struct reader *r, const struct reader_src *src, off_t from,
+    off_t to, long lines)
 {
 	while (from < to && lines != 0) {
 		size_t want = to - from < SPOOL_IO_BUF ?
 		    (size_t)(to - from) : SPOOL_IO_BUF;
-		const char *p = b->buf;
+		const char *p = src->mem != NULL ? src->mem + from : src->buf;
 		size_t len = want;
 
-		if (spool_pread_all(b->fd, b->buf, want, from) == -1)
+		if (src->mem == NULL &&
+		    spool_pread_all(src->fd, src->buf, want, from) == -1)
 			return -1;
 		from += (off_t)want;
 		while (len > 0 && lines != 0) {
@@ -125,6 +134,7 @@ spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
 {
 	struct reader r = { .sink = sink, .ctx = ctx,
 	    .crlf = eol == SPOOL_EOL_CRLF, .at_start = true };
+	const struct reader_src src = { .fd = b->fd, .buf = b->buf };
 	const struct spool_entry *e;
 	int rc;
 
@@ -132,12 +142,12 @@ spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
 		return SPOOL_IOERR;
 	e = &b->msgs[i];
 	if (body_lines < 0) {
-		rc = reader_range(&r, b, e->body_off, e->content_end, -1);
+		rc = reader_range(&r, &src, e->body_off, e->content_end, -1);
 	} else {
-		rc = reader_range(&r, b, e->body_off, e->header_end, -1);
+		rc = reader_range(&r, &src, e->body_off, e->header_end, -1);
 		if (rc == 0)
-			rc = reader_range(&r, b, e->header_end, e->content_end,
-			    body_lines);
+			rc = reader_range(&r, &src, e->header_end,
+			    e->content_end, body_lines);
 	}
 	/* The last line of the content had no LF: end it like the others. */
 	if (rc == 0 && (r.line_emitted || !r.at_start ||
@@ -149,6 +159,52 @@ spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
 			rc = reader_end_line(&r);
 		}
 	}
+	if (rc == 0)
+		return SPOOL_OK;
+	if (r.sink_errno != 0) {
+		errno = r.sink_errno;
+		return SPOOL_IOERR;
+	}
+	return spool_errno_status(errno);
+}
+
+/*
+ * The message being built, read back as its content: the From_ line, the
+ * first skip content bytes and the final separator left out, unquoted.
+ */
+enum spool_status
+spool_msg_read(struct spool_msg *m, size_t skip,
+    int (*sink)(void *ctx, const char *data, size_t len, bool line_start),
+    void *ctx)
+{
+	struct reader r = { .sink = sink, .ctx = ctx, .at_start = true };
+	struct reader_src src = { .fd = m->fd, .mem = m->mem };
+	enum spool_status st;
+	char head[SPOOL_FROM_LINE_MAX];
+	const char *nl;
+	off_t body;
+	int rc;
+
+	if ((st = spool_msg_finish(m)) != SPOOL_OK)
+		return st;
+	if (m->fd != -1) {
+		src.mem = NULL;
+		size_t n = m->size < (off_t)sizeof head ? (size_t)m->size :
+		    sizeof head;
+		if (spool_pread_all(m->fd, head, n, 0) == -1)
+			return spool_errno_status(errno);
+		nl = memchr(head, '\n', n);
+		body = nl != NULL ? nl - head + 1 : 0;
+	} else {
+		nl = memchr(m->mem, '\n', m->mem_len);
+		body = nl != NULL ? nl - m->mem + 1 : 0;
+	}
+	if (body == 0 || body + (off_t)skip + 1 > m->size)
+		return SPOOL_CORRUPT;
+	if (src.mem == NULL && (src.buf = malloc(SPOOL_IO_BUF)) == NULL)
+		return SPOOL_IOERR;
+	rc = reader_range(&r, &src, body + (off_t)skip, m->size - 1, -1);
+	free(src.buf);
 	if (rc == 0)
 		return SPOOL_OK;
 	if (r.sink_errno != 0) {

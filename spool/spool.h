@@ -94,6 +94,15 @@ enum spool_status spool_msg_open(struct spool_msg *m, const char *dir,
 enum spool_status spool_msg_write(struct spool_msg *m, const char *data,
 	    size_t len);
 void	spool_msg_close(struct spool_msg *m);
+/*
+ * Ends the message and streams its content back to sink, unquoted, LF
+ * line ends, without the From_ line, the first skip bytes of content or
+ * the separator: what a relay is given (smtpd -x). The message can still
+ * be delivered afterwards.
+ */
+enum spool_status spool_msg_read(struct spool_msg *m, size_t skip,
+	    int (*sink)(void *ctx, const char *data, size_t len,
+	    bool line_start), void *ctx);
 
 /*
  * Appends the message to the mailboxes of users (duplicates allowed), all

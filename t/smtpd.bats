@@ -328,3 +328,87 @@ PY
 	echo "$output" | grep -q 'aliases: loop at loop2, expanding loop2'
 	echo "$output" | grep -q 'aliases line 13: target is not a user or alias name'
 }
+
+# A stub relay command that records its arguments and input and exits
+# with the status in $SPOOL/relay/exit.
+relay_stub() {
+	mkdir -p "$SPOOL/relay"
+	chmod 1777 "$SPOOL/relay"
+	cat >"$SPOOL/relay/stub" <<'SH'
+#!/bin/sh
+dir=$(dirname "$0")
+printf '%s\n' "$@" >"$dir/args"
+cat >"$dir/in"
+exit "$(cat "$dir/exit")"
+SH
+	chmod 755 "$SPOOL/relay/stub"
+}
+
+@test "relay hand-off (-x): authenticated remote recipients go to CMD -f SENDER -- RCPT...; exit 0, 75, 1" {
+	relay_stub
+	plain=$(printf '\0alice\0alice-pw' | base64 -w0)
+	session="EHLO c.example\r\nAUTH PLAIN $plain\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@remote.example>\r\nRCPT TO:<jones@test.example>\r\nRCPT TO:<-f@remote.example>\r\nRCPT TO:<\"\$(touch $SPOOL/pwned)\"@remote.example>\r\nRCPT TO:<x@remote.example>\r\nDATA\r\nSubject: relayed\r\n\r\nbody line\r\n.\r\nQUIT\r\n"
+	echo 0 >"$SPOOL/relay/exit"
+	raw_session "$session" -x "$SPOOL/relay/stub -i"
+	echo "$output"
+	echo "$output" | grep -q '^250 2.0.0 OK id='
+	cat "$SPOOL/relay/args"
+	[ "$(cat "$SPOOL/relay/args")" = "$(printf '%s\n' -i -f a@b.example -- x@remote.example -f@remote.example "\"\$(touch $SPOOL/pwned)\"@remote.example")" ]
+	[ ! -e "$SPOOL/pwned" ]
+	cat "$SPOOL/relay/in"
+	head -n 1 "$SPOOL/relay/in" | grep -q '^Received: from c.example$'
+	! grep -q '^Return-Path' "$SPOOL/relay/in"
+	grep -q 'with ESMTPA id' "$SPOOL/relay/in"
+	[ "$(tail -n 3 "$SPOOL/relay/in")" = "$(printf 'Subject: relayed\n\nbody line')" ]
+	[ "$(grep -c '^Subject: relayed' "$SPOOL/mail/jones")" -eq 1 ]
+	# a temporary failure: 4xx, and nothing delivered locally either
+	echo 75 >"$SPOOL/relay/exit"
+	raw_session "$session" -x "$SPOOL/relay/stub"
+	echo "$output" | tail -n 3
+	echo "$output" | grep -q '^451 4.4.0 Relay hand-off failed'
+	[ "$(grep -c '^Subject: relayed' "$SPOOL/mail/jones")" -eq 1 ]
+	# a permanent one: 5xx, nothing delivered
+	echo 1 >"$SPOOL/relay/exit"
+	raw_session "$session" -x "$SPOOL/relay/stub"
+	echo "$output" | tail -n 3
+	echo "$output" | grep -q '^554 5.3.0 The relay refused the message'
+	[ "$(grep -c '^Subject: relayed' "$SPOOL/mail/jones")" -eq 1 ]
+	# killed by a signal: 4xx
+	printf '#!/bin/sh\ncat >/dev/null\nkill -9 $$\n' >"$SPOOL/relay/stub"
+	raw_session "$session" -x "$SPOOL/relay/stub"
+	echo "$output" | tail -n 3
+	echo "$output" | grep -q '^451 4.4.0 Relay hand-off failed'
+	[ "$(grep -c '^Subject: relayed' "$SPOOL/mail/jones")" -eq 1 ]
+}
+
+@test "relaying needs both AUTH and -x: 554 5.7.1 otherwise" {
+	relay_stub
+	echo 0 >"$SPOOL/relay/exit"
+	plain=$(printf '\0alice\0alice-pw' | base64 -w0)
+	raw_session "EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@remote.example>\r\nQUIT\r\n" -x "$SPOOL/relay/stub"
+	echo "$output" | grep -q '^554 5.7.1 Relay access denied'
+	raw_session "EHLO c\r\nAUTH PLAIN $plain\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@remote.example>\r\nQUIT\r\n"
+	echo "$output" | grep -q '^554 5.7.1 Relay access denied'
+	[ ! -e "$SPOOL/relay/args" ]
+}
+
+@test "relay hand-off of a message too big to stay in memory: the bytes arrive whole, unquoted" {
+	relay_stub
+	echo 0 >"$SPOOL/relay/exit"
+	plain=$(printf '\0alice\0alice-pw' | base64 -w0)
+	python3 -c '
+import sys
+body = b"".join(b"From line %d\r\n..dot %d\r\n" % (i, i) + b"x" * 70 + b"\r\n" for i in range(4000))
+sys.stdout.buffer.write(b"EHLO c\r\nAUTH PLAIN " + sys.argv[1].encode() + b"\r\nMAIL FROM:<>\r\nRCPT TO:<x@remote.example>\r\nDATA\r\nSubject: big\r\n\r\n" + body + b".\r\nQUIT\r\n")
+' "$plain" >"$BATS_TEST_TMPDIR/in"
+	"$BIN/smtpd" "${SMTPD_ARGS[@]}" -x "$SPOOL/relay/stub" <"$BATS_TEST_TMPDIR/in" | tr -d '\r' >"$BATS_TEST_TMPDIR/out"
+	grep -q '^250 2.0.0 OK' "$BATS_TEST_TMPDIR/out"
+	[ "$(sed -n 2p "$SPOOL/relay/args")" = "<>" ]
+	python3 -c '
+import sys
+got = open(sys.argv[1], "rb").read()
+want = b"".join(b"From line %d\n.dot %d\n" % (i, i) + b"x" * 70 + b"\n" for i in range(4000))
+assert got.endswith(b"Subject: big\n\n" + want), len(got)
+print("relayed", len(got), "bytes")
+' "$SPOOL/relay/in"
+}
