@@ -32,6 +32,7 @@ struct reader {
 static int reader_emit(void *ctx, const char *data, size_t len);
 static int reader_end_line(struct reader *r);
 static int reader_flush_prefix(struct reader *r, enum spool_prefix kind);
+static enum spool_status reader_status(const struct reader *r, int rc);
 static int reader_range(struct reader *r, const struct reader_src *src,
 	    off_t from, off_t to, long lines);
 
@@ -127,6 +128,19 @@ reader_range(struct reader *r, const struct reader_src *src, off_t from,
 	return 0;
 }
 
+/* A sink's failure is an I/O error with its errno; else the file's. */
+static enum spool_status
+reader_status(const struct reader *r, int rc)
+{
+	if (rc == 0)
+		return SPOOL_OK;
+	if (r->sink_errno != 0) {
+		errno = r->sink_errno;
+		return SPOOL_IOERR;
+	}
+	return spool_errno_status(errno);
+}
+
 enum spool_status
 spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
     int (*sink)(void *ctx, const char *data, size_t len, bool line_start),
@@ -159,13 +173,7 @@ spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
 			rc = reader_end_line(&r);
 		}
 	}
-	if (rc == 0)
-		return SPOOL_OK;
-	if (r.sink_errno != 0) {
-		errno = r.sink_errno;
-		return SPOOL_IOERR;
-	}
-	return spool_errno_status(errno);
+	return reader_status(&r, rc);
 }
 
 /*
@@ -205,11 +213,5 @@ spool_msg_read(struct spool_msg *m, size_t skip,
 		return SPOOL_IOERR;
 	rc = reader_range(&r, &src, body + (off_t)skip, m->size - 1, -1);
 	free(src.buf);
-	if (rc == 0)
-		return SPOOL_OK;
-	if (r.sink_errno != 0) {
-		errno = r.sink_errno;
-		return SPOOL_IOERR;
-	}
-	return spool_errno_status(errno);
+	return reader_status(&r, rc);
 }
