@@ -35,7 +35,7 @@ SMTPD_SRC  := $(filter-out smtpd/main.c,$(wildcard smtpd/*.c))
 POP3D_SRC  := $(filter-out pop3d/main.c,$(wildcard pop3d/*.c))
 TOOLS      := spooltool usertool linetool
 UNITS      := unit_line unit_md5 unit_users unit_quote unit_address unit_data \
-              unit_sasl
+              unit_sasl unit_peer
 
 LIBCOMMON := $(B)/libcommon.a
 LIBSPOOL  := $(B)/libspool.a

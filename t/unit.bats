@@ -44,3 +44,9 @@ load lib/helpers
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "peer: address classes, real TCP over 127.0.0.1, ::1 and v4-mapped, Unix sockets, TCPREMOTEIP, TLS" {
+	run "$BIN/unit_peer"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
