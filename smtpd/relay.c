@@ -85,7 +85,8 @@ relay_write(void *ctx, const char *data, size_t len, bool line_start)
 static pid_t
 relay_start(struct smtp_session *s, int *stdin_fd)
 {
-	size_t argc = 0, n = 7 + s->remote_count;
+	/* sh -c SCRIPT NAME -f SENDER -- RCPT... NULL */
+	size_t argc = 0, n = 8 + s->remote_count;
 	char script[4096], **argv;
 	int pfd[2];
 	pid_t pid;
