@@ -82,7 +82,7 @@ sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(200000)))
 	done
 }
 
-@test "poplib drives a whole session: stat, list, uidl, retr, top, dele, quit" {
+@test "poplib drives a whole session: stat, list, uidl, retr, top, dele, quit; then apop" {
 	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
 	run python3 - "$BIN/pop3d" "${POP3D_ARGS[@]}" <<'PY'
 import sys
@@ -108,6 +108,10 @@ assert lines[-1] == b"" and lines[2] == b"Subject: first of two"
 box.dele(1)
 assert box.stat() == (1, 200)
 print(box.quit())
+# APOP, as poplib computes it from the greeting
+box = PipePOP3(sys.argv[1:])
+assert box.apop("alice", "alice-pw").startswith(b"+OK Logged in, 1 messages")
+box.quit()
 PY
 	echo "$output"
 	[ "$status" -eq 0 ]
