@@ -86,7 +86,7 @@ sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(200000)))
 	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
 	run python3 - "$BIN/pop3d" "${POP3D_ARGS[@]}" <<'PY'
 import sys
-from popclient import PipePOP3
+from pipeclients import PipePOP3
 box = PipePOP3(sys.argv[1:])
 assert box.getwelcome().startswith(b"+OK test.example POP3 ready <")
 caps = box.capa()
@@ -135,7 +135,7 @@ PY
 	done
 	run python3 - "$BIN/pop3d" "${POP3D_ARGS[@]}" <<'PY'
 import re, sys
-from popclient import PipePOP3
+from pipeclients import PipePOP3
 
 def uids():
     box = PipePOP3(sys.argv[1:])
@@ -172,7 +172,7 @@ PY
 	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
 	run python3 - "$BIN/pop3d" "${POP3D_ARGS[@]}" -- "$BIN/smtpd" "${SMTPD_ARGS[@]}" -w 1 <<'PY'
 import poplib, subprocess, sys
-from popclient import PipePOP3
+from pipeclients import PipePOP3
 
 cut = sys.argv.index("--")
 pop, smtpd = sys.argv[1:cut], sys.argv[cut + 1:]
@@ -392,7 +392,7 @@ pop_env() {
 	mailbox_put alice "$box"
 	run python3 - "$SPOOL/mail/alice" "$BIN/pop3d" "${POP3D_ARGS[@]}" <<'PY'
 import os, poplib, shutil, sys
-from popclient import PipePOP3
+from pipeclients import PipePOP3
 path = sys.argv[1]
 box = PipePOP3(sys.argv[2:])
 box.user("alice")

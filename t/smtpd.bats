@@ -210,7 +210,7 @@ PY
 @test "smtplib logs in with each mechanism, with and without initial responses, and sends" {
 	run python3 - "$BIN/smtpd" "${SMTPD_ARGS[@]}" <<'PY'
 import sys
-from smtpclient import PipeSMTP
+from pipeclients import PipeSMTP
 argv = sys.argv[1:]
 s = PipeSMTP(argv)
 s.ehlo("client.example")
@@ -236,8 +236,7 @@ for mech in ("CRAM-MD5", "PLAIN", "LOGIN"):
         raise SystemExit(mech + ": a wrong password was accepted")
     except Exception as e:
         assert "535" in str(e), e
-    s.close()
-    s.proc.wait()
+    s.drop()
 print("ok")
 PY
 	echo "$output"
@@ -282,7 +281,7 @@ PY
 	# CRAM-MD5 from a remote peer
 	run env TCPREMOTEIP=192.0.2.7 python3 - "$BIN/smtpd" "${SMTPD_ARGS[@]}" <<'PY'
 import sys
-from smtpclient import PipeSMTP
+from pipeclients import PipeSMTP
 s = PipeSMTP(sys.argv[1:])
 s.ehlo("c")
 print(s.login("alice", "alice-pw")[0])

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 
-from popclient import PipePOP3
+from pipeclients import PipePOP3
 
 CORPUS = [
     b"Subject: plain\n\nHello.\n",
