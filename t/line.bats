@@ -35,13 +35,15 @@ load lib/helpers
 @test "an interactive client gets each reply before the next line is read" {
 	# The reply to A must arrive while the writer side still waits.
 	coproc LT { "$BIN/linetool" 512 5; }
+	# bash unsets LT_PID once it reaps the coprocess: keep the pid now.
+	pid=$LT_PID
 	printf 'A\r\n' >&"${LT[1]}"
 	IFS= read -r -t 3 reply <&"${LT[0]}"
 	[ "$reply" = "OK CRLF 1 A" ]
 	exec {LT[1]}>&-
 	IFS= read -r -t 3 reply <&"${LT[0]}"
 	[ "$reply" = "EOF" ]
-	wait "$LT_PID"
+	wait "$pid"
 }
 
 @test "idle timeout: nothing for the idle time ends the read" {
