@@ -339,12 +339,14 @@ pop_env() {
 	[ "${lines[2]}" = "-ERR [IN-USE] Mailbox busy, try again later" ]
 	wait "$pid"
 	# logged in; then the lock is taken and held over QUIT
-	{ printf "${LOGIN}DELE 1\r\n"; sleep 1; printf 'QUIT\r\n'; } |
+	{ printf "${LOGIN}DELE 1\r\n"; sleep 2; printf 'QUIT\r\n'; } |
 	    "$BIN/pop3d" "${POP3D_ARGS[@]}" -w 1 >"$BATS_TEST_TMPDIR/out" &
 	pid=$!
-	sleep 0.3
-	"$BIN/spooltool" lock "$SPOOL/mail" alice 3 >/dev/null
+	while ! grep -q 'Message deleted' "$BATS_TEST_TMPDIR/out"; do sleep 0.05; done
+	"$BIN/spooltool" lock "$SPOOL/mail" alice 4 >"$BATS_TEST_TMPDIR/lock" &
+	lock_pid=$!
 	wait "$pid"
+	wait "$lock_pid"
 	tr -d '\r' <"$BATS_TEST_TMPDIR/out"
 	grep -q '^+OK Logged in, 2 messages' "$BATS_TEST_TMPDIR/out"
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/out" | tr -d '\r')" = "-ERR [SYS/TEMP] Unable to remove the deleted messages, try again later" ]
