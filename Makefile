@@ -1,8 +1,11 @@
 # smtpd and pop3d: small mail servers run once per connection by a superserver.
 #
 #   make                 build (objects under build/plain/)
+#   make run             the quick start: demo servers on 127.0.0.1:2525/1100
 #   make test            run the whole bats suite under t/
 #   make check-sanitize  the same suite, built with -fsanitize=address,undefined
+#   make install         PREFIX (/usr/local) and DESTDIR honoured
+#   make uninstall
 #   make clean
 #
 # SANITIZE=1 selects the sanitized build for any target; it lives in
@@ -46,7 +49,13 @@ BIN       := $(B)/bin
 PROGRAMS  := $(BIN)/smtpd $(BIN)/pop3d
 TEST_BINS := $(addprefix $(BIN)/,$(TOOLS) $(UNITS))
 
-.PHONY: all test check-sanitize clean
+PREFIX    ?= /usr/local
+SBINDIR   := $(PREFIX)/sbin
+MANDIR    := $(PREFIX)/share/man/man8
+UNITDIR   := $(PREFIX)/lib/systemd/system
+XINETDDIR := /etc/xinetd.d
+
+.PHONY: all run test check-sanitize install uninstall clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
 all: $(PROGRAMS) $(TEST_BINS)
@@ -100,6 +109,32 @@ test: all
 
 check-sanitize:
 	$(MAKE) SANITIZE=1 test
+
+run: all
+	scripts/run-demo.sh
+
+# The shipped service files name /usr/local/sbin; installed, they name
+# $(SBINDIR).
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(XINETDDIR)
+	install -m 0755 $(BIN)/smtpd $(BIN)/pop3d $(DESTDIR)$(SBINDIR)/
+	install -m 0644 smtpd/smtpd.8 pop3d/pop3d.8 $(DESTDIR)$(MANDIR)/
+	for f in smtpd.socket smtpd@.service pop3d.socket pop3d@.service; do \
+	    sed 's|/usr/local/sbin|$(SBINDIR)|g' systemd/$$f \
+	        >$(DESTDIR)$(UNITDIR)/$$f && chmod 0644 $(DESTDIR)$(UNITDIR)/$$f \
+	        || exit 1; done
+	for f in smtpd pop3d; do \
+	    sed 's|/usr/local/sbin|$(SBINDIR)|g' xinetd.d/$$f \
+	        >$(DESTDIR)$(XINETDDIR)/$$f && chmod 0644 $(DESTDIR)$(XINETDDIR)/$$f \
+	        || exit 1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(SBINDIR)/pop3d \
+	    $(DESTDIR)$(MANDIR)/smtpd.8 $(DESTDIR)$(MANDIR)/pop3d.8 \
+	    $(DESTDIR)$(UNITDIR)/smtpd.socket $(DESTDIR)$(UNITDIR)/smtpd@.service \
+	    $(DESTDIR)$(UNITDIR)/pop3d.socket $(DESTDIR)$(UNITDIR)/pop3d@.service \
+	    $(DESTDIR)$(XINETDDIR)/smtpd $(DESTDIR)$(XINETDDIR)/pop3d
 
 clean:
 	rm -rf build
