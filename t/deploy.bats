@@ -1,0 +1,245 @@
+#!/usr/bin/env bats
+# SPEC sections 1 and 7: the programs behind real superservers
+# (systemd-socket-activate, xinetd with the shipped service files, stunnel
+# for implicit TLS), real clients (Python's smtplib and poplib, curl),
+# make run, and make install. Listeners are on 127.0.0.1 and ::1 only.
+
+load lib/helpers
+load lib/deploy
+
+setup() {
+	mail_setup
+}
+
+teardown() {
+	stop_all
+	mail_teardown
+}
+
+activate() {
+	local port="$1"
+	shift
+	start_bg systemd-socket-activate -l "$port" --accept --inetd "$@" \
+	    2>>"$BATS_TEST_TMPDIR/activate.log"
+}
+
+@test "systemd-socket-activate: smtplib sends with and without AUTH, poplib fetches the exact bytes; the client's address is in Received:" {
+	sp=$(free_port) pp=$(free_port)
+	activate "127.0.0.1:$sp" "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+	activate "127.0.0.1:$pp" "$BIN/pop3d" "${POP3D_ARGS[@]}"
+	wait_port 127.0.0.1 "$sp"
+	wait_port 127.0.0.1 "$pp"
+	run e2e send 127.0.0.1 "$sp" a@b.example alice@test.example "plain $$"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run e2e send 127.0.0.1 "$sp" a@b.example alice@test.example "auth $$" --auth alice alice-pw
+	[ "$status" -eq 0 ]
+	run e2e fetch 127.0.0.1 "$pp" alice alice-pw "plain $$"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -q '^Received: from client.example (\[127.0.0.1\])$'
+	echo "$output" | grep -q 'by test.example with ESMTP id '
+	run e2e fetch 127.0.0.1 "$pp" alice alice-pw "auth $$"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -q 'with ESMTPA id '
+	if has_ipv6_loopback; then
+		sp6=$(free_port) pp6=$(free_port)
+		activate "[::1]:$sp6" "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+		activate "[::1]:$pp6" "$BIN/pop3d" "${POP3D_ARGS[@]}"
+		wait_port ::1 "$sp6"
+		wait_port ::1 "$pp6"
+		run e2e send ::1 "$sp6" a@b.example alice@test.example "six $$"
+		[ "$status" -eq 0 ]
+		run e2e fetch ::1 "$pp6" alice alice-pw "six $$"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		echo "$output" | grep -q '^Received: from client.example (\[::1\])$'
+	else
+		echo "no ::1 on this machine: IPv6 part not run" >&3
+	fi
+}
+
+@test "curl: smtp:// upload with --mail-from/--mail-rcpt, pop3:// list and retrieve" {
+	sp=$(free_port) pp=$(free_port)
+	activate "127.0.0.1:$sp" "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+	activate "127.0.0.1:$pp" "$BIN/pop3d" "${POP3D_ARGS[@]}"
+	wait_port 127.0.0.1 "$sp"
+	wait_port 127.0.0.1 "$pp"
+	printf 'Subject: through curl\r\n\r\nsent by curl\r\n' >"$BATS_TEST_TMPDIR/msg"
+	run curl -sS "smtp://127.0.0.1:$sp" --mail-from a@b.example \
+	    --mail-rcpt jones@test.example --upload-file "$BATS_TEST_TMPDIR/msg"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run bash -c 'curl -sS "$0" | tr -d "\r"' "pop3://jones:jones-pw@127.0.0.1:$pp/"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^1\ [0-9]+$ ]]
+	run curl -sS "pop3://jones:jones-pw@127.0.0.1:$pp/1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -q '^Subject: through curl'
+	echo "$output" | grep -q '^sent by curl'
+}
+
+# xinetd_service PROG PORT: the shipped xinetd.d/PROG, with the port, the
+# paths and the loopback address filled in, and the sanitizer settings
+# let through (xinetd clears the environment).
+xinetd_service() {
+	sed -e "s|^\(\tserver\t*=\).*|\1 $BIN/$1|" \
+	    -e "s|^\(\tserver_args\t*=\).*|\1 -n test.example -s $SPOOL/mail -p $USERS|" \
+	    -e "s|^{|{\n\ttype = UNLISTED\n\tport = $2\n\tbind = 127.0.0.1\n\tpassenv = ASAN_OPTIONS UBSAN_OPTIONS|" \
+	    "$REPO/xinetd.d/$1"
+}
+
+@test "xinetd with the shipped service files: send, fetch, and only protocol lines reach the client" {
+	command -v xinetd
+	dir="$BATS_TEST_TMPDIR/xinetd"
+	mkdir -p "$dir/d"
+	chown mail "$SPOOL/mail"	# the services run as user mail
+	sp=$(free_port) pp=$(free_port)
+	xinetd_service smtpd "$sp" >"$dir/d/smtpd"
+	xinetd_service pop3d "$pp" >"$dir/d/pop3d"
+	cat "$dir/d/smtpd"
+	grep -q '^	user		= mail$' "$dir/d/smtpd"
+	printf 'defaults\n{\n\tlog_type = FILE %s/log\n}\nincludedir %s/d\n' "$dir" "$dir" >"$dir/xinetd.conf"
+	start_bg xinetd -f "$dir/xinetd.conf" -dontfork -pidfile "$dir/pid"
+	wait_port 127.0.0.1 "$sp"
+	wait_port 127.0.0.1 "$pp"
+	run e2e send 127.0.0.1 "$sp" a@b.example brown@test.example "xinetd $$"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run e2e fetch 127.0.0.1 "$pp" brown brown-pw "xinetd $$"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -q '^Received: from client.example (\[127.0.0.1\])$'
+	[ "$(stat -c %U "$SPOOL/mail/brown")" = mail ]
+	# failures and refusals are logged, never written to the client
+	python3 - 127.0.0.1 "$sp" "$pp" >"$BATS_TEST_TMPDIR/smtp" 3>"$BATS_TEST_TMPDIR/pop" <<'PY'
+import os, socket, sys, time
+def session(port, lines):
+    s = socket.create_connection((sys.argv[1], int(port)), timeout=10)
+    for line in lines:
+        s.sendall(line + b"\r\n")
+        time.sleep(0.02)
+    s.shutdown(socket.SHUT_WR)
+    out = b""
+    while chunk := s.recv(65536):
+        out += chunk
+    return out.replace(b"\r", b"")
+sys.stdout.buffer.write(session(sys.argv[2], [b"EHLO c", b"BOGUS", b"AUTH PLAIN AGFsaWNlAHdyb25n",
+    b"MAIL FROM:<a@b.example>", b"RCPT TO:<nobody@test.example>", b"RCPT TO:<x@elsewhere.example>", b"QUIT"]))
+os.write(3, session(sys.argv[3], [b"USER alice", b"PASS wrong", b"BOGUS", b"QUIT"]))
+PY
+	cat "$BATS_TEST_TMPDIR/smtp" "$BATS_TEST_TMPDIR/pop"
+	only_protocol_lines smtp "$BATS_TEST_TMPDIR/smtp"
+	only_protocol_lines pop3 "$BATS_TEST_TMPDIR/pop"
+	grep -q '^535 5.7.8' "$BATS_TEST_TMPDIR/smtp"
+	grep -q '^550 5.1.1' "$BATS_TEST_TMPDIR/smtp"
+	grep -q '^-ERR \[AUTH\]' "$BATS_TEST_TMPDIR/pop"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/pop")" -eq 5 ]
+}
+
+@test "stunnel in front (implicit TLS): SMTP_SSL with AUTH sends, POP3_SSL fetches" {
+	command -v stunnel
+	dir="$BATS_TEST_TMPDIR/tls"
+	mkdir -p "$dir"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" \
+	    -out "$dir/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null
+	sp=$(free_port) pp=$(free_port)
+	cat >"$dir/stunnel.conf" <<EOF
+foreground = yes
+pid =
+output = $dir/stunnel.log
+cert = $dir/cert.pem
+key = $dir/key.pem
+
+[smtps]
+accept = 127.0.0.1:$sp
+exec = $BIN/smtpd
+execArgs = smtpd ${SMTPD_ARGS[*]}
+
+[pop3s]
+accept = 127.0.0.1:$pp
+exec = $BIN/pop3d
+execArgs = pop3d ${POP3D_ARGS[*]}
+EOF
+	start_bg stunnel "$dir/stunnel.conf"
+	wait_port 127.0.0.1 "$sp"
+	wait_port 127.0.0.1 "$pp"
+	run e2e send 127.0.0.1 "$sp" a@b.example alice@test.example "tls $$" --ssl --auth alice alice-pw
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run e2e fetch 127.0.0.1 "$pp" alice alice-pw "tls $$" --ssl
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -q 'with ESMTPA id '
+}
+
+@test "make run: the commands it prints send and fetch a message on its ports; stopped by PID" {
+	ports=(2525 1100)
+	for p in 2525 1100; do
+		! wait_port 127.0.0.1 "$p" 2>/dev/null || {
+			ports=("$(free_port)" "$(free_port)")
+			echo "2525 or 1100 in use here: make run on ${ports[*]}" >&3
+			break
+		}
+	done
+	start_bg env -u MAKEFLAGS -u MAKELEVEL SMTP_PORT="${ports[0]}" \
+	    POP3_PORT="${ports[1]}" make -C "$REPO" --no-print-directory run \
+	    >"$BATS_TEST_TMPDIR/run.out" 2>&1
+	for _ in $(seq 1 600); do
+		grep -q 'Ctrl-C stops both' "$BATS_TEST_TMPDIR/run.out" && break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/run.out"
+	wait_port 127.0.0.1 "${ports[0]}"
+	wait_port 127.0.0.1 "${ports[1]}"
+	grep -q 'user demo, password demo' "$BATS_TEST_TMPDIR/run.out"
+	# run exactly what it tells a newcomer to type
+	grep -E '^  (printf|curl) ' "$BATS_TEST_TMPDIR/run.out" |
+	    sed "s|/tmp/msg.txt|$BATS_TEST_TMPDIR/msg.txt|g" >"$BATS_TEST_TMPDIR/commands"
+	cat "$BATS_TEST_TMPDIR/commands"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/commands")" -eq 4 ]
+	run bash -e "$BATS_TEST_TMPDIR/commands"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -Eq '^[0-9]+ [0-9]+'
+	echo "$output" | grep -q '^It works.'
+	stop_all
+	! wait_port 127.0.0.1 "${ports[0]}" 2>/dev/null
+	! pgrep -f "systemd-socket-activate -l 127.0.0.1:${ports[0]}"
+}
+
+@test "make install DESTDIR=... PREFIX=/usr: the expected tree, paths filled in; man pages render cleanly; uninstall removes it" {
+	dest="$BATS_TEST_TMPDIR/root"
+	env -u MAKEFLAGS -u MAKELEVEL make -C "$REPO" --no-print-directory -s \
+	    install DESTDIR="$dest" PREFIX=/usr >/dev/null
+	(cd "$dest" && find . -type f | sort) >"$BATS_TEST_TMPDIR/tree"
+	cat "$BATS_TEST_TMPDIR/tree"
+	diff -u - "$BATS_TEST_TMPDIR/tree" <<'EOF'
+./etc/xinetd.d/pop3d
+./etc/xinetd.d/smtpd
+./usr/lib/systemd/system/pop3d.socket
+./usr/lib/systemd/system/pop3d@.service
+./usr/lib/systemd/system/smtpd.socket
+./usr/lib/systemd/system/smtpd@.service
+./usr/sbin/pop3d
+./usr/sbin/smtpd
+./usr/share/man/man8/pop3d.8
+./usr/share/man/man8/smtpd.8
+EOF
+	[ -x "$dest/usr/sbin/smtpd" ] && [ -x "$dest/usr/sbin/pop3d" ]
+	grep -qx 'ExecStart=/usr/sbin/smtpd -s /var/mail -p /etc/mail/passwd' "$dest/usr/lib/systemd/system/smtpd@.service"
+	grep -qx 'ExecStart=/usr/sbin/pop3d -s /var/mail -p /etc/mail/passwd' "$dest/usr/lib/systemd/system/pop3d@.service"
+	grep -q '^	server		= /usr/sbin/smtpd$' "$dest/etc/xinetd.d/smtpd"
+	grep -q '^Accept=yes$' "$dest/usr/lib/systemd/system/pop3d.socket"
+	for page in "$dest"/usr/share/man/man8/*.8; do
+		run groff -man -ww -z "$page"
+		echo "$page: $output"
+		[ "$status" -eq 0 ] && [ -z "$output" ]
+	done
+	env -u MAKEFLAGS -u MAKELEVEL make -C "$REPO" --no-print-directory -s \
+	    uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
+	[ -z "$(find "$dest" -type f)" ]
+}

@@ -1,0 +1,64 @@
+# Servers behind real superservers, for the end-to-end tests. Everything
+# listens on 127.0.0.1 (and ::1) only, on ports free at the time, and
+# every test stops what it started by PID.
+
+source "$BATS_TEST_DIRNAME/lib/mail.bash"
+
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+STARTED=()
+
+# A TCP port nobody listens on now, on 127.0.0.1 and ::1 alike.
+free_port() {
+	python3 -c '
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+has_ipv6_loopback() {
+	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null
+}
+
+# wait_port HOST PORT: until something accepts there (10 s at most).
+wait_port() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+for _ in range(200):
+    try:
+        socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit("nothing listens on %s:%s" % (sys.argv[1], sys.argv[2]))
+PY
+}
+
+# Starts a command in the background in its own process group; stop_all
+# ends each group by its leader's PID.
+start_bg() {
+	setsid "$@" &
+	STARTED+=($!)
+}
+
+stop_all() {
+	for pid in "${STARTED[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+	for pid in "${STARTED[@]}"; do wait "$pid" 2>/dev/null || true; done
+	STARTED=()
+}
+
+e2e() {
+	python3 "$BATS_TEST_DIRNAME/lib/e2e.py" "$@"
+}
+
+# Only protocol lines reached the client: each reply line of $1 (SMTP or
+# POP3) looks like one.
+only_protocol_lines() {
+	local kind="$1" file="$2"
+	if [ "$kind" = smtp ]; then
+		! grep -Evq '^[2-5][0-9][0-9][ -]' "$file"
+	else
+		# POP3: status lines; multi-line bodies are checked by the caller
+		! grep -Evq '^(\+OK|-ERR|\+ |\.$|[A-Z0-9-]+( .*)?$|[0-9]+ )' "$file"
+	fi
+}
