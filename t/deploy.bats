@@ -244,3 +244,24 @@ EOF
 	    uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
 	[ -z "$(find "$dest" -type f)" ]
 }
+
+@test "the shipped systemd units pass systemd-analyze verify" {
+	command -v systemd-analyze
+	dir="$BATS_TEST_TMPDIR/units"
+	mkdir -p "$dir"
+	# the binaries as built here, so verify can check ExecStart=
+	for f in smtpd.socket smtpd@.service pop3d.socket pop3d@.service; do
+		sed "s|/usr/local/sbin|$BIN|g" "$REPO/systemd/$f" >"$dir/$f"
+	done
+	cp "$dir/smtpd@.service" "$dir/smtpd@1.service"
+	cp "$dir/pop3d@.service" "$dir/pop3d@1.service"
+	run systemd-analyze verify --man=no "$dir/smtpd.socket" \
+	    "$dir/pop3d.socket" "$dir/smtpd@1.service" "$dir/pop3d@1.service"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# and it would notice a mistake
+	printf 'BogusKey=1\n' >>"$dir/smtpd@1.service"
+	run systemd-analyze verify --man=no "$dir/smtpd@1.service"
+	echo "$output" | grep -q 'Unknown key'
+}
