@@ -4,6 +4,7 @@
 #   make run             the quick start: demo servers on 127.0.0.1:2525/1100
 #   make test            run the whole bats suite under t/
 #   make check-sanitize  the same suite, built with -fsanitize=address,undefined
+#   make fuzz            each libFuzzer harness under fuzz/ for FUZZ_SECONDS
 #   make install         PREFIX (/usr/local) and DESTDIR honoured
 #   make uninstall
 #   make clean
@@ -55,7 +56,7 @@ MANDIR    := $(PREFIX)/share/man/man8
 UNITDIR   := $(PREFIX)/lib/systemd/system
 XINETDDIR := /etc/xinetd.d
 
-.PHONY: all run test check-sanitize install uninstall clean
+.PHONY: all run test check-sanitize fuzz install uninstall clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
 all: $(PROGRAMS) $(TEST_BINS)
@@ -112,6 +113,39 @@ check-sanitize:
 
 run: all
 	scripts/run-demo.sh
+
+# libFuzzer (clang) harnesses, seeded from the transcript tests. A crash
+# stops the run and leaves its input in build/fuzz/crash-*: make it a
+# regression transcript under t/.
+FUZZERS      := smtpd pop3d address mbox users sasl base64
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_B       := build/fuzz
+FUZZ_FLAGS   := -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -Wl,--wrap=sasl_delay
+FUZZ_LIB_SRC := $(COMMON_SRC) $(SPOOL_SRC)
+fuzz_sources  = fuzz/fuzz_$(1).c $(FUZZ_LIB_SRC) \
+    $(if $(filter smtpd address,$(1)),$(SMTPD_SRC)) \
+    $(if $(filter pop3d,$(1)),$(POP3D_SRC))
+
+$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_LIB_SRC) $(SMTPD_SRC) \
+    $(POP3D_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -o $@ \
+	    $(call fuzz_sources,$*) $(LDLIBS)
+
+fuzz: $(FUZZERS:%=$(FUZZ_B)/fuzz_%)
+	fuzz/seed.sh $(FUZZ_B)/seeds
+	@for f in $(FUZZERS); do \
+	    mkdir -p $(FUZZ_B)/corpus/$$f && \
+	    echo "fuzz_$$f: $(FUZZ_SECONDS) s" && \
+	    $(FUZZ_B)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/crash-$$f- \
+	        $(FUZZ_B)/corpus/$$f $(FUZZ_B)/seeds/$$f 2>$(FUZZ_B)/$$f.log \
+	        || { tail -n 40 $(FUZZ_B)/$$f.log; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|stat::peak_rss' \
+	        $(FUZZ_B)/$$f.log; \
+	done
 
 # The shipped service files name /usr/local/sbin; installed, they name
 # $(SBINDIR).

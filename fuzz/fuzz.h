@@ -1,0 +1,69 @@
+/*
+ * fuzz: what the libFuzzer harnesses share. Each harness feeds one input
+ * to one entry point: a session reads it as its stdin (a memfd, so
+ * poll(2) and read(2) behave as on a pipe that never blocks), files are
+ * written to a private directory made at the first input. Build and run
+ * with "make fuzz FUZZ_SECONDS=N" (which defines _GNU_SOURCE for
+ * memfd_create).
+ */
+#ifndef FUZZ_FUZZ_H
+#define FUZZ_FUZZ_H
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A private directory for this run's files, made once. */
+static inline const char *
+fuzz_dir(void)
+{
+	static char dir[] = "/tmp/fuzz.XXXXXX";
+	static int made;
+
+	if (!made && mkdtemp(dir) == NULL)
+		abort();
+	made = 1;
+	return dir;
+}
+
+/* dir/name, holding len bytes of data; the path is in a static buffer. */
+static inline const char *
+fuzz_file(const char *name, const void *data, size_t len)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", fuzz_dir(), name);
+	if ((f = fopen(path, "w")) == NULL ||
+	    fwrite(data, 1, len, f) != len || fclose(f) != 0)
+		abort();
+	return path;
+}
+
+/* A descriptor that reads data, as a session's stdin. */
+static inline int
+fuzz_input(const uint8_t *data, size_t size)
+{
+	int fd = memfd_create("input", MFD_CLOEXEC);
+
+	if (fd == -1 || (size > 0 && write(fd, data, size) != (ssize_t)size) ||
+	    lseek(fd, 0, SEEK_SET) == -1)
+		abort();
+	return fd;
+}
+
+/* Failed logins wait a second in the servers; not here (-Wl,--wrap). */
+void	__wrap_sasl_delay(int msecs);
+void
+__wrap_sasl_delay(int msecs)
+{
+	(void)msecs;
+}
+
+#endif

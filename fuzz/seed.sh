@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Seeds for make fuzz, from the tests: the transcripts as sent (CRLF), the
+# mailboxes, the users and aliases files, and some paths and base64.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$1
+rm -rf "$out"
+mkdir -p "$out"/{smtpd,pop3d,address,mbox,users,sasl,base64}
+crlf() { grep -v '^#' "$1" | sed 's/$/\r/'; }
+for f in t/smtpd/*.in; do crlf "$f" >"$out/smtpd/$(basename "$f")"; done
+for f in t/pop3d/*.in; do
+	crlf "$f" | sed 's/@APOP:[^@]*@/c4c9334bac560ecc979e58001b3e22fb/' \
+	    >"$out/pop3d/$(basename "$f")"
+done
+for f in t/pop3d/*.mbox t/smtpd/*.mbox; do cp "$f" "$out/mbox/"; done
+cp t/smtpd/18-aliases.aliases "$out/users/aliases"
+printf 'alice:{PLAIN}x\nBob:{SHA512-CRYPT}$6$s$h:1000::\n# c\n.bad:x\n' \
+    >"$out/users/users"
+i=0
+for p in '<a@b.example>' '<"quoted local"@[192.0.2.1]>' '<@route,@r2:u@d>' \
+    '<>' '<postmaster>' '<u+tag@xn--caf-dma.example>' '<用户@例子.广告>' \
+    '<a@[IPv6:2001:db8::1]>' '<a.b.c@d> SIZE=10 BODY=8BITMIME'; do
+	printf '%s' "$p" >"$out/address/$((i++))"
+done
+printf '\x81\x10AGFsaWNlAGFsaWNlLXB3\n' >"$out/sasl/plain"
+printf '\x02\x10YWxpY2U=\nYWxpY2UtcHc=\n*\n' >"$out/sasl/login"
+printf '\x00\x10YWxpY2UgMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n' \
+    >"$out/sasl/cram"
+printf 'Zm9vYmFy' >"$out/base64/a"
+printf 'Zm9vYg==' >"$out/base64/b"
