@@ -117,7 +117,7 @@ run: all
 # libFuzzer (clang) harnesses, seeded from the transcript tests. A crash
 # stops the run and leaves its input in build/fuzz/crash-*: make it a
 # regression transcript under t/.
-FUZZERS      := smtpd pop3d address mbox users sasl base64
+FUZZERS      := smtpd pop3d address mbox users aliases sasl base64
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_B       := build/fuzz

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1
 rm -rf "$out"
-mkdir -p "$out"/{smtpd,pop3d,address,mbox,users,sasl,base64}
+mkdir -p "$out"/{smtpd,pop3d,address,mbox,users,aliases,sasl,base64}
 crlf() { grep -v '^#' "$1" | sed 's/$/\r/'; }
 for f in t/smtpd/*.in; do crlf "$f" >"$out/smtpd/$(basename "$f")"; done
 for f in t/pop3d/*.in; do
@@ -13,7 +13,7 @@ for f in t/pop3d/*.in; do
 	    >"$out/pop3d/$(basename "$f")"
 done
 for f in t/pop3d/*.mbox t/smtpd/*.mbox; do cp "$f" "$out/mbox/"; done
-cp t/smtpd/18-aliases.aliases "$out/users/aliases"
+cp t/smtpd/18-aliases.aliases "$out/aliases/18"
 printf 'alice:{PLAIN}x\nBob:{SHA512-CRYPT}$6$s$h:1000::\n# c\n.bad:x\n' \
     >"$out/users/users"
 i=0
