@@ -198,7 +198,6 @@ aliases_walk(struct aliases_walk *w, const struct alias *al, size_t depth)
 		const struct alias *sub;
 		const struct users_entry *e;
 		enum aliases_status st;
-		size_t j;
 
 		if (++w->visits > ALIASES_VISITS_MAX)
 			return ALIASES_TOO_DEEP;
@@ -215,16 +214,23 @@ aliases_walk(struct aliases_walk *w, const struct alias *al, size_t depth)
 			*w->bad = t;
 			return ALIASES_UNKNOWN;
 		}
-		for (j = 0; j < *w->count && strcmp(w->out[j], e->name) != 0;
-		    j++)
-			;
-		if (j < *w->count)
-			continue;
-		if (*w->count == w->max)
+		if (!aliases_add_once(w->out, w->count, w->max, e->name))
 			return ALIASES_TOO_DEEP;
-		w->out[(*w->count)++] = e->name;
 	}
 	return ALIASES_OK;
+}
+
+bool
+aliases_add_once(const char **out, size_t *count, size_t max,
+    const char *name)
+{
+	for (size_t i = 0; i < *count; i++)
+		if (strcmp(out[i], name) == 0)
+			return true;
+	if (*count == max)
+		return false;
+	out[(*count)++] = name;
+	return true;
 }
 
 enum aliases_status

@@ -50,6 +50,13 @@ int	aliases_load(struct aliases *a, const char *path, size_t max_bytes);
 void	aliases_free(struct aliases *a);
 
 /*
+ * Appends name to out (count names, room for max) unless it is there
+ * already: the once-each list aliases_expand() fills. False when full.
+ */
+bool	aliases_add_once(const char **out, size_t *count, size_t max,
+	    const char *name);
+
+/*
  * Expands name (any case) into the users it reaches, appending each one's
  * name once to out, which holds *count names and has room for max. The
  * names point into u. On a failure nothing useful is in out.

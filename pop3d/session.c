@@ -174,7 +174,7 @@ pop_session_run(struct pop_session *s)
 	char line[POP_CMDLINE_MAX];
 	enum reply_id reply;
 	enum line_end end;
-	size_t len;
+	size_t len = 0;		/* of the last line read; TOOLONG stores none */
 
 	reply_printf(&s->out, "+OK %s POP3 ready %s\r\n", s->cfg->hostname,
 	    s->timestamp);
@@ -201,7 +201,7 @@ pop_session_run(struct pop_session *s)
 			return;
 		}
 		/* The password must not outlive the command. */
-		secret_wipe(line, sizeof line);
+		secret_wipe(line, len);
 		if (reply == R_AUTH_FAILED) {
 			(void)reply_flush(&s->out);
 			sasl_delay(POP_AUTH_DELAY_MSECS);

@@ -174,15 +174,13 @@ smtp_domain_is_local(const struct smtpd_config *cfg, const struct smtp_path *p)
 	return false;
 }
 
-/* Adds mailbox name to the transaction's list, once. */
+/* Adds mailbox name to the transaction's list, once; it has room for
+   every user and "postmaster". */
 static void
 smtp_mailbox_add(struct smtp_session *s, const char *name)
 {
-	for (size_t i = 0; i < s->mailbox_count; i++)
-		if (strcmp(s->mailboxes[i], name) == 0)
-			return;
-	if (s->mailbox_count < s->mailbox_max)
-		s->mailboxes[s->mailbox_count++] = name;
+	(void)aliases_add_once(s->mailboxes, &s->mailbox_count,
+	    s->mailbox_max, name);
 }
 
 /*

@@ -78,21 +78,19 @@ smtp_headers(struct smtp_session *s, struct spool_msg *msg, const char *id,
 	if (localtime_r(&now, &tm) == NULL ||
 	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm) == 0)
 		snprintf(date, sizeof date, "Thu, 01 Jan 1970 00:00:00 +0000");
-	n = snprintf(head, sizeof head,
-	    "Return-Path: <%s>\nReceived: from %s%s%s%s\n\tby %s with %s id %s%s%s%s;"
-	    "\n\t%s\n", s->sender.text, s->helo,
-	    s->peer.addr[0] != '\0' ? " ([" : "", s->peer.addr,
+	/* The relay is given the message from Received: on. */
+	n = snprintf(head, sizeof head, "Return-Path: <%s>\n", s->sender.text);
+	s->return_path_len = (size_t)n;
+	n += snprintf(head + n, sizeof head - (size_t)n,
+	    "Received: from %s%s%s%s\n\tby %s with %s id %s%s%s%s;\n\t%s\n",
+	    s->helo, s->peer.addr[0] != '\0' ? " ([" : "", s->peer.addr,
 	    s->peer.addr[0] != '\0' ? "])" : "", s->cfg->hostname,
 	    smtp_with(s), id,
 	    s->rcpt_count == 1 ? "\n\tfor <" : "",
 	    s->rcpt_count == 1 ? s->first_rcpt : "",
 	    s->rcpt_count == 1 ? ">" : "", date);
-	if (n > 0)
-		(void)spool_msg_write(msg, head,
-		    (size_t)n < sizeof head ? (size_t)n : sizeof head - 1);
-	/* The relay is given the message from Received: on. */
-	s->return_path_len = strlen("Return-Path: <>\n") +
-	    strlen(s->sender.text);
+	(void)spool_msg_write(msg, head,
+	    (size_t)n < sizeof head ? (size_t)n : sizeof head - 1);
 }
 
 static enum reply_id

@@ -200,7 +200,7 @@ smtp_session_run(struct smtp_session *s)
 	char line[SMTP_AUTH_LINE_MAX];
 	enum reply_id reply;
 	enum line_end end;
-	size_t len;
+	size_t len = 0;		/* of the last line read; TOOLONG stores none */
 
 	reply_printf(&s->out, "220 %s ESMTP\r\n", s->cfg->hostname);
 	while (!s->quit && !s->out.failed) {
@@ -224,7 +224,7 @@ smtp_session_run(struct smtp_session *s)
 			return;
 		}
 		/* The password must not outlive the command. */
-		secret_wipe(line, sizeof line);
+		secret_wipe(line, len);
 		if (reply == R_AUTH_FAILED) {
 			(void)reply_flush(&s->out);
 			sasl_delay(SMTP_AUTH_DELAY_MSECS);
