@@ -18,6 +18,7 @@ line_init(struct line_reader *r, int fd, int idle_secs)
 	r->before_block_arg = NULL;
 	r->start = r->end = 0;
 	r->eof = false;
+	r->deadline_set = false;
 }
 
 size_t
@@ -26,23 +27,29 @@ line_buffered(const struct line_reader *r)
 	return r->end - r->start;
 }
 
-/* Waits until fd is readable: 0, or -1 with errno (ETIMEDOUT on idle). */
+/*
+ * Waits until fd is readable: 0, or -1 with errno (ETIMEDOUT when the line
+ * under way has had idle_secs). The deadline is set at the first wait of a
+ * line and cleared by line_fill() when an LF arrives.
+ */
 static int
 line_wait(struct line_reader *r)
 {
 	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-	struct timespec now, deadline;
+	struct timespec now;
 	int ms = -1;
 
-	if (r->idle_secs > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += r->idle_secs;
+	if (r->idle_secs > 0 && !r->deadline_set) {
+		clock_gettime(CLOCK_MONOTONIC, &r->deadline);
+		r->deadline.tv_sec += r->idle_secs;
+		r->deadline_set = true;
 	}
 	for (;;) {
 		if (r->idle_secs > 0) {
 			clock_gettime(CLOCK_MONOTONIC, &now);
-			long long left = (deadline.tv_sec - now.tv_sec) * 1000LL +
-			    (deadline.tv_nsec - now.tv_nsec) / 1000000;
+			long long left =
+			    (r->deadline.tv_sec - now.tv_sec) * 1000LL +
+			    (r->deadline.tv_nsec - now.tv_nsec) / 1000000;
 			if (left <= 0) {
 				errno = ETIMEDOUT;
 				return -1;
@@ -75,6 +82,8 @@ line_fill(struct line_reader *r)
 			return errno == ETIMEDOUT ? LINE_TIMEOUT : LINE_ERROR;
 		n = read(r->fd, r->buf + r->end, sizeof r->buf - r->end);
 		if (n > 0) {
+			if (memchr(r->buf + r->end, '\n', (size_t)n) != NULL)
+				r->deadline_set = false;
 			r->end += (size_t)n;
 			return LINE_OK;
 		}

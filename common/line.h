@@ -9,7 +9,11 @@
  * line_peek()/line_consume() give the same buffer to a byte machine (DATA).
  * Before any read(2) that may block, before_block is called, so a reply
  * writer can flush what it batched while pipelined input was buffered.
- * Waits are bounded by idle_secs with poll(2).
+ * Waits are bounded by idle_secs with poll(2), per line rather than per
+ * read: the clock starts at the first wait after the last LF arrived and
+ * stops at the next LF, so a client that trickles a byte at a time (a
+ * slowloris) is cut off after idle_secs just like a silent one, as
+ * Postfix's smtpd_per_record_deadline does.
  */
 #ifndef COMMON_LINE_H
 #define COMMON_LINE_H
@@ -17,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* Internal buffer; every maximum passed to line_read() must fit in it. */
 #define LINE_BUF_SIZE	16384
@@ -43,6 +48,8 @@ struct line_reader {
 	size_t	 start;			/* first unread byte in buf */
 	size_t	 end;			/* one past the last byte in buf */
 	bool	 eof;
+	bool	 deadline_set;		/* a line is under way: deadline counts */
+	struct timespec deadline;	/* when the line under way times out */
 	char	 buf[LINE_BUF_SIZE];
 };
 

@@ -14,8 +14,10 @@ textfile_read(const char *path, size_t max_bytes, char **text, size_t *len)
 	size_t have = 0;
 	int fd, saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
+	while ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno != EINTR)
+			return -1;
+	}
 	if (fstat(fd, &st) == -1)
 		goto fail;
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max_bytes) {

@@ -97,7 +97,7 @@ deliver_undo(struct deliver_target *t)
 {
 	int saved = errno;
 
-	if (ftruncate(t->fd, t->before) == -1 || spool_fsync(t->fd) == -1) {
+	if (spool_ftruncate(t->fd, t->before) == -1 || spool_fsync(t->fd) == -1) {
 		/* The journal stays "begin": the next locker retries. */
 		log_warn("mailbox %s: rolling back a failed delivery", t->name);
 		(void)close(t->jfd);

@@ -69,7 +69,8 @@ spool_aux_name(char out[SPOOL_AUX_NAME_MAX], const char *name,
 int
 spool_dir_open(const char *dir)
 {
-	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return spool_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+	    0);
 }
 
 void
@@ -92,11 +93,12 @@ spool_file_open(int dirfd, const char *name, bool create, int *fdp,
 	*fdp = -1;
 	for (;;) {
 		created = false;
-		fd = openat(dirfd, name, flags);
+		fd = spool_openat(dirfd, name, flags, 0);
 		if (fd == -1 && errno == ENOENT) {
 			if (!create)
 				return SPOOL_OK;
-			fd = openat(dirfd, name, flags | O_CREAT | O_EXCL, 0600);
+			fd = spool_openat(dirfd, name, flags | O_CREAT | O_EXCL,
+			    0600);
 			created = fd != -1;
 			if (fd == -1 && errno == EEXIST)
 				continue;
@@ -150,7 +152,7 @@ spool_flock_until(int fd, int op, const struct timespec *deadline)
 	struct timespec now;
 	int rc, saved;
 
-	if (flock(fd, op | LOCK_NB) == 0)
+	if (spool_flock_now(fd, op) == 0)
 		return 0;
 	if (errno != EWOULDBLOCK)
 		return -1;
@@ -247,6 +249,26 @@ spool_write_all(int fd, const void *data, size_t len)
 }
 
 int
+spool_pwrite_all(int fd, const void *data, size_t len, off_t off)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+int
 spool_pread_all(int fd, void *data, size_t len, off_t off)
 {
 	char *p = data;
@@ -278,4 +300,44 @@ spool_fsync(int fd)
 			return -1;
 	}
 	return 0;
+}
+
+int
+spool_openat(int dirfd, const char *name, int flags, mode_t mode)
+{
+	int fd;
+
+	while ((fd = openat(dirfd, name, flags, mode)) == -1 && errno == EINTR)
+		continue;
+	return fd;
+}
+
+int
+spool_ftruncate(int fd, off_t len)
+{
+	int rc;
+
+	while ((rc = ftruncate(fd, len)) == -1 && errno == EINTR)
+		continue;
+	return rc;
+}
+
+int
+spool_renameat(int dirfd, const char *from, const char *to)
+{
+	int rc;
+
+	while ((rc = renameat(dirfd, from, dirfd, to)) == -1 && errno == EINTR)
+		continue;
+	return rc;
+}
+
+int
+spool_flock_now(int fd, int op)
+{
+	int rc;
+
+	while ((rc = flock(fd, op | LOCK_NB)) == -1 && errno == EINTR)
+		continue;
+	return rc;
 }

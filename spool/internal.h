@@ -47,9 +47,20 @@ enum spool_status spool_lock(int dirfd, const char *name, bool create,
 	    const struct timespec *deadline, int *fdp, struct stat *st);
 
 int	spool_write_all(int fd, const void *data, size_t len);
+int	spool_pwrite_all(int fd, const void *data, size_t len, off_t off);
 /* Reads exactly len bytes at off: 0, or -1 (errno EIO on a short file). */
 int	spool_pread_all(int fd, void *data, size_t len, off_t off);
 int	spool_fsync(int fd);
+/*
+ * The calls that change the spool, retried on EINTR: on NFS mounted intr,
+ * or with a lock-wait tick pending, any of them may be interrupted, and an
+ * interruption is not a reason to refuse mail.
+ */
+int	spool_openat(int dirfd, const char *name, int flags, mode_t mode);
+int	spool_ftruncate(int fd, off_t len);
+int	spool_renameat(int dirfd, const char *from, const char *to);
+/* flock(op | LOCK_NB): 0, or -1 with errno (EWOULDBLOCK when held). */
+int	spool_flock_now(int fd, int op);
 
 /*
  * Ends a message: gives back held prefix bytes, ends the last line, adds

@@ -117,8 +117,8 @@ spool_journal_begin(int dirfd, const char *name, const struct stat *st,
 	    before, after, head, head_len);
 	/* On Linux pwrite(2) ignores the offset under O_APPEND. */
 	if (fcntl(jfd, F_SETFL, 0) == -1 ||
-	    pwrite(jfd, text, len, 0) != (ssize_t)len) {
-		int saved = errno == 0 ? EIO : errno;
+	    spool_pwrite_all(jfd, text, len, 0) == -1) {
+		int saved = errno;
 
 		(void)close(jfd);
 		errno = saved;
@@ -140,7 +140,7 @@ journal_mark_done(int jfd, const struct stat *st, off_t before, off_t after)
 	 * reached its full size, which recovery keeps: nothing to report.
 	 */
 	if (fcntl(jfd, F_SETFL, 0) == 0)
-		(void)pwrite(jfd, text, len, 0);
+		(void)spool_pwrite_all(jfd, text, len, 0);
 }
 
 void
@@ -208,7 +208,7 @@ spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st,
 		journal_keep(jfd, jfdp);
 		return SPOOL_OK;
 	}
-	if (ftruncate(boxfd, (off_t)rec.before) == -1 ||
+	if (spool_ftruncate(boxfd, (off_t)rec.before) == -1 ||
 	    spool_fsync(boxfd) == -1) {
 		int saved = errno;
 

@@ -44,8 +44,8 @@ msg_spill(struct spool_msg *m)
 		clock_gettime(CLOCK_REALTIME, &now);
 		snprintf(name, sizeof name, ".msg.%ld.%ld.%d", (long)getpid(),
 		    (long)now.tv_nsec, tries);
-		m->fd = openat(m->dirfd, name, O_RDWR | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		m->fd = spool_openat(m->dirfd, name, O_RDWR | O_CREAT |
+		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (m->fd == -1 && (errno != EEXIST || tries >= MSG_SPILL_TRIES))
 			return -1;
 		/* Unlinked at once: a killed process leaves nothing behind. */

@@ -123,8 +123,8 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 		status = spool_errno_status(errno);
 		goto unlock;
 	}
-	tfd = openat(b->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
+	tfd = spool_openat(b->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (tfd == -1) {
 		status = spool_errno_status(errno);
 		goto unlock;
@@ -136,7 +136,7 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 		status = spool_errno_status(errno);
 	}
 	if (status == SPOOL_OK &&
-	    renameat(b->dirfd, tmp, b->dirfd, b->name) == -1) {
+	    spool_renameat(b->dirfd, tmp, b->name) == -1) {
 		saved = errno;
 		status = spool_errno_status(errno);
 	}

@@ -206,7 +206,7 @@ spool_open(struct spool_box *b, const char *dir, const char *user,
 	status = spool_file_open(b->dirfd, session, true, &b->session_fd, &st);
 	if (status != SPOOL_OK)
 		goto fail;
-	if (flock(b->session_fd, LOCK_EX | LOCK_NB) == -1) {
+	if (spool_flock_now(b->session_fd, LOCK_EX) == -1) {
 		status = errno == EWOULDBLOCK ? SPOOL_INUSE : SPOOL_IOERR;
 		goto fail;
 	}
