@@ -56,7 +56,7 @@ MANDIR    := $(PREFIX)/share/man/man8
 UNITDIR   := $(PREFIX)/lib/systemd/system
 XINETDDIR := /etc/xinetd.d
 
-.PHONY: all run test check-sanitize fuzz install uninstall clean
+.PHONY: all run test check-sanitize valgrind fuzz install uninstall clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
 all: $(PROGRAMS) $(TEST_BINS)
@@ -110,6 +110,22 @@ test: all
 
 check-sanitize:
 	$(MAKE) SANITIZE=1 test
+
+# The transcript tests (bats tag "transcript") with both programs under
+# valgrind's memcheck: any error or definite/indirect leak fails.
+VALGRIND_LOGS := build/valgrind/logs
+valgrind: all
+	@command -v valgrind >/dev/null || { echo "valgrind is not installed"; exit 1; }
+	@rm -rf build/valgrind && mkdir -p $(VALGRIND_LOGS) && \
+	    chmod 1777 $(VALGRIND_LOGS)
+	scripts/valgrind-bin.sh $(BIN) build/valgrind/bin $(VALGRIND_LOGS)
+	BIN=$(abspath build/valgrind/bin) SANITIZE=0 SAN_LOGS=$(SAN_LOGS) \
+	    bats --filter-tags transcript t/smtpd.bats t/pop3d.bats
+	@n=$$(ls $(VALGRIND_LOGS) | wc -l); \
+	if [ -n "$$(find $(VALGRIND_LOGS) -type f -size +0)" ]; then \
+	    echo "memcheck reports:"; \
+	    find $(VALGRIND_LOGS) -type f -size +0 -exec cat {} +; exit 1; fi; \
+	echo "memcheck: $$n processes, no errors, no leaks"
 
 run: all
 	scripts/run-demo.sh

@@ -2,7 +2,8 @@
  * fuzz: what the libFuzzer harnesses share. Each harness feeds one input
  * to one entry point: a session reads it as its stdin (a memfd, so
  * poll(2) and read(2) behave as on a pipe that never blocks), files are
- * written to a private directory made at the first input. Build and run
+ * written to a private directory made at the first input and removed at
+ * exit (a crash leaves it, with the state that crashed). Build and run
  * with "make fuzz FUZZ_SECONDS=N" (which defines _GNU_SOURCE for
  * memfd_create).
  */
@@ -10,6 +11,7 @@
 #define FUZZ_FUZZ_H
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,17 +21,35 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char fuzz_dir_path[] = "/tmp/fuzz.XXXXXX";
+
+static inline int
+fuzz_remove(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static inline void
+fuzz_cleanup(void)
+{
+	(void)nftw(fuzz_dir_path, fuzz_remove, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* A private directory for this run's files, made once. */
 static inline const char *
 fuzz_dir(void)
 {
-	static char dir[] = "/tmp/fuzz.XXXXXX";
 	static int made;
 
-	if (!made && mkdtemp(dir) == NULL)
+	if (!made && (mkdtemp(fuzz_dir_path) == NULL ||
+	    atexit(fuzz_cleanup) != 0))
 		abort();
 	made = 1;
-	return dir;
+	return fuzz_dir_path;
 }
 
 /* dir/name, holding len bytes of data; the path is in a static buffer. */

@@ -15,23 +15,38 @@ teardown() {
 	mail_teardown
 }
 
+# bats test_tags=transcript
 @test "RFC 1939 10: the example session, APOP to QUIT" { pop_transcript 01-rfc1939-example; }
+# bats test_tags=transcript
 @test "CAPA in both states; USER/PASS; unknown user and wrong password alike" { pop_transcript 02-capa-user-pass; }
+# bats test_tags=transcript
 @test "three failed logins end the session" { pop_transcript 03-three-failures; }
+# bats test_tags=transcript
 @test "APOP: right digest in any case; a hashed secret cannot be used" { pop_transcript 04-apop; }
+# bats test_tags=transcript
 @test "wrong states, bad arguments and numbers: -ERR and the session goes on" { pop_transcript 05-transaction-errors; }
+# bats test_tags=transcript
 @test "RSET unmarks; QUIT removes only what is marked" { pop_transcript 06-dele-rset; }
+# bats test_tags=transcript
 @test "a session ending without QUIT deletes nothing" { pop_transcript 07-eof-keeps; }
+# bats test_tags=transcript
 @test "255-octet lines pass, longer ones get one -ERR each" { pop_transcript 08-long-lines; }
+# bats test_tags=transcript
 @test "no mailbox file: an empty mailbox, and QUIT creates none" {
 	pop_transcript 09-empty-mailbox
 	[ ! -e "$SPOOL/mail/jones" ]
 }
+# bats test_tags=transcript
 @test "LF-only input works; output is CRLF" { pop_transcript 10-lf-session; }
+# bats test_tags=transcript
 @test "the twentieth protocol error ends the session" { pop_transcript 11-too-many-errors; }
+# bats test_tags=transcript
 @test "TOP: header, empty line, n body lines; unquoting; no final newline" { pop_transcript 12-top; }
+# bats test_tags=transcript
 @test "AUTH lists mechanisms; PLAIN: cancel, malformed, authzid, failure, success" { pop_transcript 13-auth-plain; }
+# bats test_tags=transcript
 @test "AUTH LOGIN with and without an initial response" { pop_transcript 14-auth-login; }
+# bats test_tags=transcript
 @test "AUTH CRAM-MD5: no initial response; a hashed secret cannot be used" { pop_transcript 15-auth-cram-md5; }
 
 # Sends raw bytes (printf format) to pop3d; replies without CR in $output.

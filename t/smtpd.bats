@@ -14,20 +14,35 @@ teardown() {
 	mail_teardown
 }
 
+# bats test_tags=transcript
 @test "greeting and QUIT" { transcript 01-greeting-quit; }
+# bats test_tags=transcript
 @test "RFC 5321 D.1: Jones and Brown get it, Green is refused" { transcript 02-rfc5321-d1; }
+# bats test_tags=transcript
 @test "HELO, null sender, one recipient: SMTP, MAILER-DAEMON, for <>" { transcript 03-helo-one-recipient; }
+# bats test_tags=transcript
 @test "commands out of sequence get 503 and the session goes on" { transcript 04-sequence-503; }
+# bats test_tags=transcript
 @test "syntax errors get 501 with the right enhanced code" { transcript 05-syntax-501; }
+# bats test_tags=transcript
 @test "VRFY 252, EXPN and old verbs 502, unknown 500, HELP, NOOP" { transcript 06-other-commands; }
+# bats test_tags=transcript
 @test "MAIL parameters: SIZE, BODY, SMTPUTF8, unknown 555, none after HELO" { transcript 07-mail-params; }
+# bats test_tags=transcript
 @test "other domains and address literals: relay denied" { transcript 08-relay-denied; }
+# bats test_tags=transcript
 @test "postmaster, user+tag and case in local parts" { transcript 09-postmaster-plus-case; }
+# bats test_tags=transcript
 @test "the tenth error ends the session with 421" { transcript 10-too-many-errors; }
+# bats test_tags=transcript
 @test "recipients over -r get 452 4.5.3" { transcript 11-too-many-recipients; }
+# bats test_tags=transcript
 @test "messages over -z are read to the end, then 552; nothing delivered" { transcript 12-size-limit; }
+# bats test_tags=transcript
 @test "an LF transcript ends its message at LF.LF" { transcript 13-lf-session; }
+# bats test_tags=transcript
 @test "-d adds local domains" { transcript 14-local-domains; }
+# bats test_tags=transcript
 @test "RFC 5321 D.2: an aborted transaction delivers nothing" {
 	transcript 15-rfc5321-d2-aborted
 	[ ! -e "$SPOOL/mail/jones" ]
@@ -204,7 +219,9 @@ PY
 	[ "$fsync_line" -lt "$reply_line" ]
 }
 
+# bats test_tags=transcript
 @test "AUTH: sequence, unknown mechanism, bad base64, cancel, failure, success, AUTH=, ESMTPA" { transcript 16-auth; }
+# bats test_tags=transcript
 @test "the third failed AUTH ends the session with 421" { transcript 17-auth-three-failures; }
 
 @test "smtplib logs in with each mechanism, with and without initial responses, and sends" {
@@ -303,7 +320,9 @@ PY
 	! echo "$output" | grep -q -e guess-123 -e alice-pw -e "$wrong" -e "$plain"
 }
 
+# bats test_tags=transcript
 @test "aliases: lists, aliases of aliases, once per mailbox; loops and dead targets get 451 4.3.0" { transcript 18-aliases; }
+# bats test_tags=transcript
 @test "the catch-all takes unknown local recipients, +tag or not" { transcript 19-catch-all; }
 
 @test "aliases and catch-all at start: missing file 66, a catch-all that reaches nobody 78" {
