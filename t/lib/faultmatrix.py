@@ -12,7 +12,8 @@ and each invocation N of that call, the session runs again on a fresh
 copy of the same spool with that one invocation failed, and:
 
   * the replies are the clean run's up to the first difference, and that
-    difference is a temporary failure (smtpd 4xx, pop3d -ERR [SYS/TEMP]),
+    difference is a temporary failure (smtpd 4xx, pop3d -ERR [SYS/TEMP];
+    for the message itself 452 4.3.1 on ENOSPC and 451 4.3.0 on EIO),
     or the output just stops (the reply's own write failed, the process
     was killed, or the C library failed to start it);
   * EINTR on a call our code makes changes nothing at all: the replies
@@ -44,6 +45,8 @@ PROGRAMS = {"smtpd": os.environ["SMTPD_ARGV"].split(),
 CALLS = ["write", "pwrite64", "fsync", "renameat", "openat", "ftruncate",
          "flock"]
 FAULTS = ["ENOSPC", "EIO", "EINTR", "KILL"]
+# SPEC 6: what smtpd says to a message when delivering it fails so
+WANT = {"ENOSPC": b"452 4.3.1 ", "EIO": b"451 4.3.0 "}
 JOURNAL_RECORD = 224      # spool/journal.c: every record this long
 JOURNAL_HEAD = 48         # SPOOL_HEAD_MAX
 KEPT = ["k1:900", "k2:70000"]     # whole messages already in jones's box
@@ -247,6 +250,13 @@ def main():
                         failures.append("%s: not the clean run: %r"
                                         % (what, diverged))
                     outcome = "as if nothing happened" if same else "?"
+                elif diverged and prog == "smtpd" and fault in WANT and \
+                        i < len(clean_lines) and \
+                        clean_lines[i].startswith(b"250 2.0.0 OK") and \
+                        not diverged.startswith(WANT[fault]):
+                    failures.append("%s: replied %r to the message, want %r"
+                                    % (what, diverged, WANT[fault]))
+                    outcome = "?"
                 elif diverged and not temporary(prog, diverged):
                     failures.append("%s: replied %r where the clean run "
                                     "said %r" % (what, diverged,
