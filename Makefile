@@ -56,7 +56,7 @@ MANDIR    := $(PREFIX)/share/man/man8
 UNITDIR   := $(PREFIX)/lib/systemd/system
 XINETDDIR := /etc/xinetd.d
 
-.PHONY: all run test check-sanitize valgrind fuzz install uninstall clean
+.PHONY: all run test check-sanitize valgrind bench fuzz install uninstall clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
 all: $(PROGRAMS) $(TEST_BINS)
@@ -129,6 +129,11 @@ valgrind: all
 
 run: all
 	scripts/run-demo.sh
+
+# Speed against the floor and peer servers (bench/README.md); not a test.
+# make bench BENCH_ARGS=--quick for a short run.
+bench: all
+	bench/run.sh $(BENCH_ARGS)
 
 # libFuzzer (clang) harnesses, seeded from the transcript tests. A crash
 # stops the run and leaves its input in build/fuzz/crash-*: make it a
