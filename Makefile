@@ -33,6 +33,7 @@ ALL_CFLAGS   := $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 LDLIBS   := -lcrypt
 
+
 COMMON_SRC := $(wildcard common/*.c)
 SPOOL_SRC  := $(wildcard spool/*.c)
 SMTPD_SRC  := $(filter-out smtpd/main.c,$(wildcard smtpd/*.c))
@@ -194,4 +195,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build/plain build/san -name '*.d' -type f 2>/dev/null)

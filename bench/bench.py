@@ -79,15 +79,15 @@ def write(path, data):
 
 # ---- Our servers ----
 
-def our_spool(run, mbox_src=None):
+def our_spool(run, mbox_src=None, user=USER):
     """A fresh spool for one run: users file, spool directory, and the
     mailbox copied in when given."""
     spool = os.path.join(run, "spool")
     shutil.rmtree(spool, ignore_errors=True)
     os.makedirs(spool)
     if mbox_src:
-        shutil.copyfile(mbox_src, os.path.join(spool, USER))
-        os.chmod(os.path.join(spool, USER), 0o600)
+        shutil.copyfile(mbox_src, os.path.join(spool, user))
+        os.chmod(os.path.join(spool, user), 0o600)
     # run as root, our servers become the spool's owner, never root
     if os.geteuid() == 0:
         for path in [spool] + [os.path.join(spool, n)
@@ -137,10 +137,11 @@ def workloads(args):
     quit = write(os.path.join(WORK, "quit.in"), b"QUIT\r\n")
     empty = write(os.path.join(WORK, "empty.in"), b"")
 
-    def ours(prog, stdin, mailbox=None, check=None):
+    def ours(prog, stdin, mailbox=None, check=None, user=USER,
+             name="ours"):
         def setup(run):
-            our_spool(run, mailbox)
-        return Case("ours", setup, lambda run: our_argv(prog, run), stdin,
+            our_spool(run, mailbox, user)
+        return Case(name, setup, lambda run: our_argv(prog, run), stdin,
                     check=check)
 
     def the_floor(argv, stdin=empty, setup=None):
@@ -216,8 +217,14 @@ def workloads(args):
                 fl = the_floor(lambda run, p=path: floor(
                     "copy", p, os.path.join(run, "spool", "copy")),
                     setup=lambda run: our_spool(run))
+            # the peers log in with SHA512-CRYPT (system users): ours
+            # does both, so the scheme's cost can be told from the rest
+            stdin512 = write(stdin[:-3] + "-sha512.in",
+                             pop_session(*commands, user=SHA512_USER))
             s.cases = [fl, ours("pop3d", stdin, mailbox=path,
-                                check=b"+OK")]
+                                check=b"+OK"),
+                       ours("pop3d", stdin512, mailbox=path, check=b"+OK",
+                            user=SHA512_USER, name="ours SHA512")]
             s.mbox, s.commands = path, commands
             w.append(s)
     return w
@@ -226,6 +233,7 @@ def workloads(args):
 # ---- Running ----
 
 def run_once(case, run):
+    os.makedirs(run, exist_ok=True)
     case.setup(run)
     argv = case.argv(run)
     out = os.path.join(run, "out")
@@ -233,6 +241,8 @@ def run_once(case, run):
     r = subprocess.run([os.path.join(TOOLS, "timeit")] + ids +
                        [case.stdin, out] + argv, capture_output=True,
                        text=True, env=case.env)
+    if r.returncode != 0 or len(r.stdout.split()) != 5:
+        raise RuntimeError("timeit %s: %s" % (" ".join(argv), r.stderr))
     wall, user, system, rss, status = (int(x) for x in r.stdout.split())
     if status != 0 or (case.check and case.check not in
                        open(out, "rb").read()):

@@ -3,7 +3,11 @@ ours: exim -bs -odi (SMTP); popa3d, Dovecot's pop3 pre-authenticated and
 GNU mailutils pop3d --inetd (POP3).
 
 add() installs what is missing from Debian's packages (with a
-policy-rc.d that keeps every service from starting), makes a system user
+policy-rc.d that keeps every service from starting). popa3d, Dovecot's
+pop3 and mailutils' pop3d conflict (each provides pop3-server), so
+popa3d is installed and the other two are extracted (apt-get download,
+dpkg -x) under build/bench/peers/ with their dependencies installed. It
+makes a system user
 for the POP3 peers, which authenticate against the system (SHA512-CRYPT,
 like our bench512), appends their cases to the workloads, and returns,
 for each peer it could not set up, why.
@@ -13,11 +17,12 @@ import pwd
 import shutil
 import subprocess
 
+# peer: (binary, package, installed or extracted)
 PACKAGES = {
-    "exim": ("/usr/sbin/exim4", ["exim4-daemon-light"]),
-    "popa3d": ("/usr/sbin/popa3d", ["popa3d"]),
-    "dovecot": ("/usr/lib/dovecot/pop3", ["dovecot-pop3d"]),
-    "mailutils": ("/usr/sbin/pop3d", ["mailutils-pop3d"]),
+    "exim": ("/usr/sbin/exim4", "exim4-daemon-light", "install"),
+    "popa3d": ("/usr/sbin/popa3d", "popa3d", "install"),
+    "dovecot": ("/usr/lib/dovecot/pop3", "dovecot-pop3d", "extract"),
+    "mailutils": ("/usr/sbin/pop3d", "mailutils-pop3d", "extract"),
 }
 POLICY = "/usr/sbin/policy-rc.d"
 SPOOL = "/var/mail"
@@ -47,6 +52,31 @@ def apt_install(packages):
             os.unlink(POLICY)
 
 
+def depends(package):
+    out = subprocess.run(["apt-cache", "depends", package],
+                         capture_output=True, text=True).stdout
+    return [l.split()[1] for l in out.splitlines()
+            if l.strip().startswith("Depends:") and "<" not in l]
+
+
+def extract(package, root):
+    """package's files under root, its dependencies installed."""
+    ok, err = apt_install(depends(package))
+    if not ok:
+        return False, err
+    debs = os.path.join(root, "debs")
+    os.makedirs(debs, exist_ok=True)
+    r = subprocess.run(["apt-get", "download", "-qq", package], cwd=debs,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return False, r.stderr.strip()[-300:]
+    for deb in os.listdir(debs):
+        if deb.startswith(package + "_"):
+            subprocess.run(["dpkg", "-x", os.path.join(debs, deb), root],
+                           check=True)
+    return True, ""
+
+
 def system_user(name, crypt, home):
     """The POP3 peers' user, with the same SHA512-CRYPT password."""
     try:
@@ -72,10 +102,14 @@ def put_mailbox(src, dst, pw):
     os.chmod(dst, 0o600)
 
 
-def exim_setup(work):
+def exim_setup(work, user):
     base = os.path.join(work, "exim")
+    exim = pwd.getpwnam("Debian-exim")
     for d in ("spool", "log", "mail"):
         os.makedirs(os.path.join(base, d), exist_ok=True)
+        # exim writes its spool and logs as its own user
+        if d != "mail":
+            os.chown(os.path.join(base, d), exim.pw_uid, exim.pw_gid)
     conf = write(os.path.join(base, "exim.conf"), """\
 primary_hostname = bench.example
 qualify_domain = bench.example
@@ -83,6 +117,7 @@ domainlist local_domains = bench.example
 spool_directory = %(base)s/spool
 log_file_path = %(base)s/log/%%slog
 never_users =
+keep_environment =
 acl_smtp_rcpt = acl_check_rcpt
 
 begin acl
@@ -94,12 +129,13 @@ begin routers
 localuser:
   driver = accept
   domains = +local_domains
+  local_parts = %(user)s
   transport = local_mbox
 
 begin transports
 local_mbox:
   driver = appendfile
-  file = %(base)s/mail/$local_part
+  file = %(base)s/mail/$local_part_data
   user = nobody
   group = nogroup
   mode = 0600
@@ -111,7 +147,7 @@ local_mbox:
 
 begin retry
 *  *  F,1h,15m
-""" % {"base": base})
+""" % {"base": base, "user": user})
     # a -C file exim keeps root privilege for must be listed here
     trusted = "/etc/exim4/trusted_configs"
     listed = open(trusted).read().split() if os.path.exists(trusted) else []
@@ -155,19 +191,21 @@ pop3_uidl_format = %%08Xu%%08Xv
 def add(workloads, work, user, password, crypt, Case):
     skipped = {}
     have = {}
-    for peer, (binary, packages) in PACKAGES.items():
-        if not os.path.exists(binary):
-            ok, err = apt_install(packages)
-            if not ok:
-                skipped[peer] = "apt-get install %s failed: %s" % (
-                    " ".join(packages), err)
+    root = os.path.join(work, "peers")
+    for peer, (binary, package, how) in PACKAGES.items():
+        path = binary if how == "install" else root + binary
+        if not os.path.exists(path):
+            ok, err = (apt_install([package]) if how == "install"
+                       else extract(package, root))
+            if not ok or not os.path.exists(path):
+                skipped[peer] = "could not %s %s: %s" % (how, package, err)
                 continue
-        have[peer] = binary
+        have[peer] = path
     pw = None
     if {"popa3d", "dovecot", "mailutils"} & set(have):
         pw = system_user(user, crypt, os.path.join(work, "home"))
     if "exim" in have:
-        base, conf = exim_setup(work)
+        base, conf = exim_setup(work, user)
     if "dovecot" in have:
         dbase, dconf = dovecot_setup(work, pw)
     ids = "%d:%d" % (pw.pw_uid, pw.pw_gid) if pw else None
@@ -204,8 +242,8 @@ def add(workloads, work, user, password, crypt, Case):
         for peer in ("popa3d", "mailutils"):
             if peer not in have:
                 continue
-            argv = (["/usr/sbin/popa3d"] if peer == "popa3d" else
-                    ["/usr/sbin/pop3d", "--inetd", "--no-site-config"])
+            argv = ([have[peer]] if peer == "popa3d" else
+                    [have[peer], "--inetd", "--no-site-config"])
             w.cases.append(Case(peer, sys_setup, lambda run, a=argv: a,
                                 stdin, check=b"+OK"))
         if "dovecot" in have and login != "none":
@@ -220,7 +258,7 @@ def add(workloads, work, user, password, crypt, Case):
             # -ERR in TRANSACTION and do no work
             w.cases.append(Case(
                 "dovecot", dove_setup,
-                lambda run: ["/usr/lib/dovecot/pop3", "-c", dconf],
+                lambda run: [have["dovecot"], "-c", dconf],
                 stdin, check=b"+OK",
                 env={"USER": user, "HOME": dbase, "PATH": "/usr/bin:/bin"},
                 ids=ids))
