@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -16,16 +17,21 @@
 #include "spool/internal.h"
 
 static enum spool_status rewrite_check(struct spool_box *b, struct stat *st);
-static int rewrite_copy(struct spool_box *b, int to, off_t from, off_t end);
+static bool rewrite_from_at(struct spool_box *b, off_t at);
+static enum spool_status rewrite_copy(struct spool_box *b, int to, off_t from,
+	    off_t end, size_t next);
 static enum spool_status rewrite_write(struct spool_box *b, int tfd,
 	    const bool *deleted, const struct stat *st);
 
-/* Is the scanned part still what we scanned? Checked under the lock. */
+/*
+ * Is the scanned part still what we scanned? Checked under the lock: the
+ * same inode, not shorter, and (as it is copied, rewrite_copy()) a From_
+ * line where each message began.
+ */
 static enum spool_status
 rewrite_check(struct spool_box *b, struct stat *st)
 {
 	struct stat path_st;
-	char from[5];
 
 	if (fstatat(b->dirfd, b->name, &path_st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? SPOOL_CHANGED : SPOOL_IOERR;
@@ -36,49 +42,76 @@ rewrite_check(struct spool_box *b, struct stat *st)
 		return SPOOL_IOERR;
 	if (st->st_size < b->scanned)
 		return SPOOL_CHANGED;
-	for (size_t i = 0; i < b->count; i++) {
-		if (spool_pread_all(b->fd, from, sizeof from,
-		    b->msgs[i].from_off) == -1)
-			return spool_errno_status(errno);
-		if (memcmp(from, "From ", sizeof from) != 0)
-			return SPOOL_CHANGED;
-	}
 	return SPOOL_OK;
 }
 
-static int
-rewrite_copy(struct spool_box *b, int to, off_t from, off_t end)
+/* Does a From_ line still start at at? false also when it cannot tell. */
+static bool
+rewrite_from_at(struct spool_box *b, off_t at)
+{
+	char from[5];
+
+	return spool_pread_all(b->fd, from, sizeof from, at) == 0 &&
+	    memcmp(from, "From ", sizeof from) == 0;
+}
+
+/*
+ * Copies [from, end) to fd to, checking in the buffer on the way that
+ * messages next, next + 1, ... that begin there still begin with a From_
+ * line: one sequential pass, no read per message.
+ */
+static enum spool_status
+rewrite_copy(struct spool_box *b, int to, off_t from, off_t end, size_t next)
 {
 	while (from < end) {
 		size_t n = end - from < SPOOL_IO_BUF ?
 		    (size_t)(end - from) : SPOOL_IO_BUF;
+		off_t stop = from + (off_t)n;
 
-		if (spool_pread_all(b->fd, b->buf, n, from) == -1 ||
-		    spool_write_all(to, b->buf, n) == -1)
-			return -1;
-		from += (off_t)n;
+		if (spool_pread_all(b->fd, b->buf, n, from) == -1)
+			return spool_errno_status(errno);
+		for (; next < b->count && b->msgs[next].from_off < stop; next++) {
+			off_t at = b->msgs[next].from_off;
+			bool ok = at + 5 <= stop ?
+			    memcmp(b->buf + (at - from), "From ", 5) == 0 :
+			    rewrite_from_at(b, at);
+
+			if (!ok)
+				return SPOOL_CHANGED;
+		}
+		if (spool_write_all(to, b->buf, n) == -1)
+			return spool_errno_status(errno);
+		from = stop;
 	}
-	return 0;
+	return SPOOL_OK;
 }
 
 static enum spool_status
 rewrite_write(struct spool_box *b, int tfd, const bool *deleted,
     const struct stat *st)
 {
-	off_t run = -1, tail = b->scanned;
+	off_t tail = b->scanned;
+	size_t run = SIZE_MAX;
+	enum spool_status status;
 	char lead[2];
 
 	/* Copy each run of kept messages with one loop. */
 	for (size_t i = 0; i <= b->count; i++) {
 		bool keep = i < b->count && !deleted[i];
 
-		if (keep && run == -1)
-			run = b->msgs[i].from_off;
-		if (!keep && run != -1) {
-			if (rewrite_copy(b, tfd, run, b->msgs[i - 1].end_off) == -1)
-				return spool_errno_status(errno);
-			run = -1;
+		if (keep && run == SIZE_MAX)
+			run = i;
+		if (!keep && run != SIZE_MAX) {
+			status = rewrite_copy(b, tfd, b->msgs[run].from_off,
+			    b->msgs[i - 1].end_off, run);
+			if (status != SPOOL_OK)
+				return status;
+			run = SIZE_MAX;
 		}
+		/* A deleted message is not copied: check it on its own. */
+		if (i < b->count && !keep &&
+		    !rewrite_from_at(b, b->msgs[i].from_off))
+			return SPOOL_CHANGED;
 	}
 	/*
 	 * An append after a last line without LF began with the newlines
@@ -92,8 +125,10 @@ rewrite_write(struct spool_box *b, int tfd, const bool *deleted,
 		for (size_t i = 0; i < n && lead[i] == '\n'; i++)
 			tail++;
 	}
-	if (rewrite_copy(b, tfd, tail, st->st_size) == -1 ||
-	    fchmod(tfd, st->st_mode & 0777) == -1 || spool_fsync(tfd) == -1)
+	status = rewrite_copy(b, tfd, tail, st->st_size, b->count);
+	if (status != SPOOL_OK)
+		return status;
+	if (fchmod(tfd, st->st_mode & 0777) == -1 || spool_fsync(tfd) == -1)
 		return spool_errno_status(errno);
 	return SPOOL_OK;
 }

@@ -432,6 +432,38 @@ PY
 	[ "$(grep -c '^From ' "$SPOOL/mail/alice")" -eq 3 ]
 }
 
+@test "QUIT after another program rewrote the mailbox in place: -ERR [SYS/TEMP], nothing removed" {
+	box="$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	# the From_ line of the kept message (2), then of the deleted one (1)
+	for target in 2 1; do
+		mailbox_put alice "$box"
+		run python3 - "$SPOOL/mail/alice" "$target" "$BIN/pop3d" "${POP3D_ARGS[@]}" <<'PY'
+import poplib, sys
+from pipeclients import PipePOP3
+path, target = sys.argv[1], int(sys.argv[2])
+box = PipePOP3(sys.argv[3:])
+box.user("alice")
+box.pass_("alice-pw")
+box.dele(1)
+with open(path, "r+b") as f:
+    data = f.read()
+    # a From_ line starts the file or follows an empty line
+    at = 0 if target == 1 else data.index(b"\n\nFrom ") + 2
+    f.seek(at)
+    f.write(b"Xrom ")
+try:
+    box.quit()
+    raise SystemExit("QUIT succeeded")
+except poplib.error_proto as e:
+    print(e.args[0].decode())
+PY
+		echo "message $target: $output"
+		[ "$output" = "-ERR [SYS/TEMP] The mailbox was changed by another program; none was removed" ]
+		[ "$(grep -c '^Xrom ' "$SPOOL/mail/alice")" -eq 1 ]
+		[ ! -e "$SPOOL/mail/.alice.rewrite" ]
+	done
+}
+
 # A realistic mailbox: N messages of about 3 KB, some >From lines, 8-bit.
 big_mailbox() {
 	python3 - "$1" "$2" <<'PY'
