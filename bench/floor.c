@@ -4,8 +4,8 @@
  * cheapest exec a superserver could do.
  *
  *   floor hello                 write one line to stdout
- *   floor append FILE N SIZE    append N blocks of SIZE bytes (from stdin
- *                               when it has them, else 'x'), fsync each
+ *   floor append FILE N SIZE    append N blocks of SIZE bytes streamed
+ *                               from stdin (else 'x'), fsync after each
  *   floor read FILE             read FILE once, sequentially
  *   floor copy SRC DST          copy SRC to DST, fsync DST and its directory
  */
@@ -47,19 +47,26 @@ static int
 floor_append(const char *path, long count, size_t size)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	char *block = malloc(size);
 
-	if (fd == -1 || block == NULL)
+	if (fd == -1)
 		die(path);
-	memset(block, 'x', size);
+	/* Each block streams from stdin (padded with 'x' if it runs out). */
 	for (long i = 0; i < count; i++) {
-		size_t have = 0;
-		ssize_t n;
+		for (size_t left = size; left > 0;) {
+			size_t want = left < sizeof buf ? left : sizeof buf;
+			ssize_t n = read(0, buf, want);
 
-		while (have < size &&
-		    (n = read(0, block + have, size - have)) > 0)
-			have += (size_t)n;
-		write_all(fd, block, size);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				die("read");
+			if (n == 0) {
+				memset(buf, 'x', want);
+				n = (ssize_t)want;
+			}
+			write_all(fd, buf, (size_t)n);
+			left -= (size_t)n;
+		}
 		if (fsync(fd) == -1)
 			die("fsync");
 	}

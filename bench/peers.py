@@ -118,6 +118,7 @@ spool_directory = %(base)s/spool
 log_file_path = %(base)s/log/%%slog
 never_users =
 keep_environment =
+message_size_limit = 0
 acl_smtp_rcpt = acl_check_rcpt
 
 begin acl
