@@ -9,14 +9,17 @@
 
 static void md5_block(uint32_t state[4], const unsigned char *p);
 
-/* Per-round shift amounts and the sine-derived constants, RFC 1321 3.4. */
-static const unsigned char md5_shift[64] = {
-	7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-	5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
-	4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-	6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
-};
+/* RFC 1321 3.4: the four auxiliary functions and one step. */
+#define MD5_F(x, y, z)	((z) ^ ((x) & ((y) ^ (z))))
+#define MD5_G(x, y, z)	((y) ^ ((z) & ((x) ^ (y))))
+#define MD5_H(x, y, z)	((x) ^ (y) ^ (z))
+#define MD5_I(x, y, z)	((y) ^ ((x) | ~(z)))
+#define MD5_STEP(f, a, b, c, d, xg, i, s) do {				\
+	(a) += f((b), (c), (d)) + (xg) + md5_sine[(i)];			\
+	(a) = ((a) << (s) | (a) >> (32 - (s))) + (b);			\
+} while (0)
 
+/* The sine-derived constants, RFC 1321 3.4. */
 static const uint32_t md5_sine[64] = {
 	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a,
 	0xa8304613, 0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be,
@@ -52,34 +55,75 @@ md5_block(uint32_t state[4], const unsigned char *p)
 		x[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
 		    (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
 
-	for (int i = 0; i < 64; i++) {
-		uint32_t f, t;
-		int g;
-
-		switch (i / 16) {
-		case 0:
-			f = (b & c) | (~b & d);
-			g = i;
-			break;
-		case 1:
-			f = (d & b) | (~d & c);
-			g = (5 * i + 1) % 16;
-			break;
-		case 2:
-			f = b ^ c ^ d;
-			g = (3 * i + 5) % 16;
-			break;
-		default:
-			f = c ^ (b | ~d);
-			g = (7 * i) % 16;
-			break;
-		}
-		t = a + f + md5_sine[i] + x[g];
-		a = d;
-		d = c;
-		c = b;
-		b = b + (t << md5_shift[i] | t >> (32 - md5_shift[i]));
-	}
+	/*
+	 * The 64 steps written out, so every index, constant and shift is
+	 * known to the compiler: the loop with a switch per step cost three
+	 * times the instructions, and UIDL hashes every message's header.
+	 */
+	MD5_STEP(MD5_F, a, b, c, d, x[0], 0, 7);
+	MD5_STEP(MD5_F, d, a, b, c, x[1], 1, 12);
+	MD5_STEP(MD5_F, c, d, a, b, x[2], 2, 17);
+	MD5_STEP(MD5_F, b, c, d, a, x[3], 3, 22);
+	MD5_STEP(MD5_F, a, b, c, d, x[4], 4, 7);
+	MD5_STEP(MD5_F, d, a, b, c, x[5], 5, 12);
+	MD5_STEP(MD5_F, c, d, a, b, x[6], 6, 17);
+	MD5_STEP(MD5_F, b, c, d, a, x[7], 7, 22);
+	MD5_STEP(MD5_F, a, b, c, d, x[8], 8, 7);
+	MD5_STEP(MD5_F, d, a, b, c, x[9], 9, 12);
+	MD5_STEP(MD5_F, c, d, a, b, x[10], 10, 17);
+	MD5_STEP(MD5_F, b, c, d, a, x[11], 11, 22);
+	MD5_STEP(MD5_F, a, b, c, d, x[12], 12, 7);
+	MD5_STEP(MD5_F, d, a, b, c, x[13], 13, 12);
+	MD5_STEP(MD5_F, c, d, a, b, x[14], 14, 17);
+	MD5_STEP(MD5_F, b, c, d, a, x[15], 15, 22);
+	MD5_STEP(MD5_G, a, b, c, d, x[1], 16, 5);
+	MD5_STEP(MD5_G, d, a, b, c, x[6], 17, 9);
+	MD5_STEP(MD5_G, c, d, a, b, x[11], 18, 14);
+	MD5_STEP(MD5_G, b, c, d, a, x[0], 19, 20);
+	MD5_STEP(MD5_G, a, b, c, d, x[5], 20, 5);
+	MD5_STEP(MD5_G, d, a, b, c, x[10], 21, 9);
+	MD5_STEP(MD5_G, c, d, a, b, x[15], 22, 14);
+	MD5_STEP(MD5_G, b, c, d, a, x[4], 23, 20);
+	MD5_STEP(MD5_G, a, b, c, d, x[9], 24, 5);
+	MD5_STEP(MD5_G, d, a, b, c, x[14], 25, 9);
+	MD5_STEP(MD5_G, c, d, a, b, x[3], 26, 14);
+	MD5_STEP(MD5_G, b, c, d, a, x[8], 27, 20);
+	MD5_STEP(MD5_G, a, b, c, d, x[13], 28, 5);
+	MD5_STEP(MD5_G, d, a, b, c, x[2], 29, 9);
+	MD5_STEP(MD5_G, c, d, a, b, x[7], 30, 14);
+	MD5_STEP(MD5_G, b, c, d, a, x[12], 31, 20);
+	MD5_STEP(MD5_H, a, b, c, d, x[5], 32, 4);
+	MD5_STEP(MD5_H, d, a, b, c, x[8], 33, 11);
+	MD5_STEP(MD5_H, c, d, a, b, x[11], 34, 16);
+	MD5_STEP(MD5_H, b, c, d, a, x[14], 35, 23);
+	MD5_STEP(MD5_H, a, b, c, d, x[1], 36, 4);
+	MD5_STEP(MD5_H, d, a, b, c, x[4], 37, 11);
+	MD5_STEP(MD5_H, c, d, a, b, x[7], 38, 16);
+	MD5_STEP(MD5_H, b, c, d, a, x[10], 39, 23);
+	MD5_STEP(MD5_H, a, b, c, d, x[13], 40, 4);
+	MD5_STEP(MD5_H, d, a, b, c, x[0], 41, 11);
+	MD5_STEP(MD5_H, c, d, a, b, x[3], 42, 16);
+	MD5_STEP(MD5_H, b, c, d, a, x[6], 43, 23);
+	MD5_STEP(MD5_H, a, b, c, d, x[9], 44, 4);
+	MD5_STEP(MD5_H, d, a, b, c, x[12], 45, 11);
+	MD5_STEP(MD5_H, c, d, a, b, x[15], 46, 16);
+	MD5_STEP(MD5_H, b, c, d, a, x[2], 47, 23);
+	MD5_STEP(MD5_I, a, b, c, d, x[0], 48, 6);
+	MD5_STEP(MD5_I, d, a, b, c, x[7], 49, 10);
+	MD5_STEP(MD5_I, c, d, a, b, x[14], 50, 15);
+	MD5_STEP(MD5_I, b, c, d, a, x[5], 51, 21);
+	MD5_STEP(MD5_I, a, b, c, d, x[12], 52, 6);
+	MD5_STEP(MD5_I, d, a, b, c, x[3], 53, 10);
+	MD5_STEP(MD5_I, c, d, a, b, x[10], 54, 15);
+	MD5_STEP(MD5_I, b, c, d, a, x[1], 55, 21);
+	MD5_STEP(MD5_I, a, b, c, d, x[8], 56, 6);
+	MD5_STEP(MD5_I, d, a, b, c, x[15], 57, 10);
+	MD5_STEP(MD5_I, c, d, a, b, x[6], 58, 15);
+	MD5_STEP(MD5_I, b, c, d, a, x[13], 59, 21);
+	MD5_STEP(MD5_I, a, b, c, d, x[4], 60, 6);
+	MD5_STEP(MD5_I, d, a, b, c, x[11], 61, 10);
+	MD5_STEP(MD5_I, c, d, a, b, x[2], 62, 15);
+	MD5_STEP(MD5_I, b, c, d, a, x[9], 63, 21);
 	state[0] += a;
 	state[1] += b;
 	state[2] += c;
