@@ -111,6 +111,12 @@ static void
 scan_chunk(struct scan *sc, const char *p, size_t len, off_t off)
 {
 	while (len > 0 && !sc->stop) {
+		/* Only a line starting with '>' or 'F' can be a From_ line. */
+		if (sc->at_start && sc->ps.gts == 0 && sc->ps.matched == 0 &&
+		    *p != '>' && *p != 'F') {
+			sc->kind = SPOOL_PREFIX_PLAIN;
+			sc->at_start = false;
+		}
 		if (sc->at_start) {
 			enum spool_prefix kind = spool_prefix_feed(&sc->ps, *p);
 
