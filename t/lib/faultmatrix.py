@@ -35,7 +35,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from invariant import Ledger, check, message_for, split_mbox, token_of  # noqa
+from invariant import (Ledger, check, mbox_form, message_for,  # noqa
+                       split_mbox, token_of)
 
 BIN = os.environ["BIN"]
 MAIL = os.path.join(os.environ["SPOOL"], "mail")
@@ -52,16 +53,6 @@ JOURNAL_HEAD = 48         # SPOOL_HEAD_MAX
 KEPT = ["k1:900", "k2:70000"]     # whole messages already in jones's box
 TORN = "torn:10000"               # the append that was cut short
 NEW = "new:80000"                 # what smtpd delivers (spills to a file)
-
-
-def mbox_form(token):
-    out = [b"From sender@client.example Mon Nov 23 10:00:00 2026\n"]
-    for line in message_for(token).split(b"\n")[:-1]:
-        if line.lstrip(b">").startswith(b"From "):
-            line = b">" + line
-        out.append(line + b"\n")
-    out.append(b"\n")
-    return b"".join(out)
 
 
 def make_fixture(where):

@@ -76,6 +76,13 @@ def message_for(token):
     return b"Subject: " + token.encode() + b"\n\n" + body_for(token)
 
 
+def mbox_form(token):
+    """The message as our spool stores it: From_ line, mboxrd quoting,
+    the separating empty line."""
+    return (b"From sender@client.example Mon Nov 23 10:00:00 2026\n" +
+            mboxrd_quote(message_for(token)) + b"\n")
+
+
 class Ledger:
     """What clients sent and were told; safe to share between threads."""
 

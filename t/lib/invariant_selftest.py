@@ -6,8 +6,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from invariant import Ledger, check  # noqa
-from faultmatrix import mbox_form  # noqa
+from invariant import Ledger, check, mbox_form  # noqa
 
 MAIL = os.path.join(os.environ["SPOOL"], "mail")
 SPOOLTOOL = os.path.join(os.environ["BIN"], "spooltool")

@@ -21,7 +21,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from invariant import Ledger, check, message_for, split_mbox, token_of  # noqa
+from invariant import (Ledger, check, mbox_form, message_for,  # noqa
+                       split_mbox, token_of)
 from pipeclients import PipePOP3, PipeSMTP  # noqa
 import poplib  # noqa
 import smtplib  # noqa
@@ -300,12 +301,7 @@ def kill_smtpd(args):
 def write_mbox(path, tokens):
     with open(path, "wb") as f:
         for token in tokens:
-            f.write(b"From sender@client.example Mon Nov 23 10:00:00 2026\n")
-            for line in message_for(token).split(b"\n")[:-1]:
-                if line.lstrip(b">").startswith(b"From "):
-                    line = b">" + line
-                f.write(line + b"\n")
-            f.write(b"\n")
+            f.write(mbox_form(token))
     os.chmod(path, 0o600)
     owner = os.stat(MAIL)
     os.chown(path, owner.st_uid, owner.st_gid)
