@@ -105,6 +105,17 @@ struct spool_prefix_state {
 };
 
 enum spool_prefix spool_prefix_feed(struct spool_prefix_state *s, char c);
+
+/*
+ * True when c, the first byte of a line, already decides PLAIN: only '>'
+ * and 'F' can begin "From " or ">From ". Lets the hot loops skip the
+ * machine for most lines.
+ */
+static inline bool
+spool_prefix_plain_start(const struct spool_prefix_state *s, char c)
+{
+	return s->gts == 0 && s->matched == 0 && c != '>' && c != 'F';
+}
 /*
  * Re-makes the held bytes with gts + extra_gts '>'s: extra_gts is +1 to
  * quote, -1 to unquote, 0 to give them back as they were.

@@ -95,12 +95,8 @@ reader_range(struct reader *r, const struct reader_src *src, off_t from,
 			return -1;
 		from += (off_t)want;
 		while (len > 0 && lines != 0) {
-			/*
-			 * Most lines start with neither '>' nor 'F' and so
-			 * cannot be (quoted) From_ lines: no machine for them.
-			 */
-			if (r->at_start && r->ps.gts == 0 &&
-			    r->ps.matched == 0 && *p != '>' && *p != 'F')
+			/* Most lines cannot be (quoted) From_ lines. */
+			if (r->at_start && spool_prefix_plain_start(&r->ps, *p))
 				r->at_start = false;
 			if (r->at_start) {
 				enum spool_prefix kind =

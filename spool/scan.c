@@ -111,9 +111,7 @@ static void
 scan_chunk(struct scan *sc, const char *p, size_t len, off_t off)
 {
 	while (len > 0 && !sc->stop) {
-		/* Only a line starting with '>' or 'F' can be a From_ line. */
-		if (sc->at_start && sc->ps.gts == 0 && sc->ps.matched == 0 &&
-		    *p != '>' && *p != 'F') {
+		if (sc->at_start && spool_prefix_plain_start(&sc->ps, *p)) {
 			sc->kind = SPOOL_PREFIX_PLAIN;
 			sc->at_start = false;
 		}
