@@ -12,6 +12,13 @@
 
 #include "spool/internal.h"
 
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define SCAN_SIMD	1
+/* Vectors of byte counters are summed before a lane can pass 255. */
+#define SCAN_SIMD_ROUNDS	255
+#endif
+
 /* Header bytes that go into a message id, after the From_ line. */
 #define SCAN_UID_HEAD	512
 
@@ -27,12 +34,18 @@ struct scan {
 	off_t				 line_len;	/* LF excluded */
 	char				 prev;		/* last byte of the line */
 	bool				 last_empty;
-	off_t				 last_off;	/* start of the last line */
+	off_t			 last_off;	/* start of the last line, if empty */
 };
 
 static int scan_begin_message(struct scan *sc);
 static void scan_end_message(struct scan *sc, off_t end);
 static void scan_end_line(struct scan *sc, bool terminated);
+#ifdef SCAN_SIMD
+static size_t scan_plain_run(const char *p, const char *end, off_t *lfs,
+	    off_t *crlfs);
+#endif
+static size_t scan_plain_lines(struct scan *sc, const char *p, size_t len,
+	    off_t off);
 static void scan_chunk(struct scan *sc, const char *p, size_t len, off_t off);
 static enum spool_status scan_file(struct spool_box *b, off_t size,
 	    size_t max_msgs);
@@ -106,11 +119,145 @@ scan_end_line(struct scan *sc, bool terminated)
 		e->header_end = next;
 }
 
+#ifdef SCAN_SIMD
+/*
+ * Sixteen bytes at a time: from p, a line start whose first byte is
+ * neither '>', 'F', CR nor LF and whose p[-1] is in the buffer, the
+ * whole lines up to the first line that starts with one of those (which
+ * need scan_end_line()'s care) or up to the last LF before end. Counts
+ * their LFs and their CR LF pairs and returns the bytes they take; 0
+ * when there is no whole line. Each lane looks at its byte and the byte
+ * before it, so no state runs from one block to the next.
+ */
+static size_t
+scan_plain_run(const char *p, const char *end, off_t *lfs, off_t *crlfs)
+{
+	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+	const __m128i gt = _mm_set1_epi8('>'), ff = _mm_set1_epi8('F');
+	const __m128i zero = _mm_setzero_si128();
+	const char *q = p, *last;
+	off_t n_lf = 0, n_crlf = 0;
+	bool stopped = false;
+
+	while (!stopped && end - q >= 16) {
+		size_t blocks = (size_t)(end - q) / 16;
+		__m128i lf_acc = zero, crlf_acc = zero, a, c;
+
+		if (blocks > SCAN_SIMD_ROUNDS)
+			blocks = SCAN_SIMD_ROUNDS;
+		for (; blocks > 0; blocks--, q += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)q);
+			__m128i before = _mm_loadu_si128((const __m128i *)(q - 1));
+			__m128i is_lf = _mm_cmpeq_epi8(v, lf);
+			__m128i starts = _mm_cmpeq_epi8(before, lf);
+			__m128i care = _mm_or_si128(
+			    _mm_or_si128(is_lf, _mm_cmpeq_epi8(v, cr)),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, gt),
+			    _mm_cmpeq_epi8(v, ff)));
+			int stop = _mm_movemask_epi8(_mm_and_si128(starts, care));
+
+			if (stop != 0) {
+				/* The lanes before that line, one by one. */
+				int s = __builtin_ctz((unsigned)stop);
+
+				for (int i = 0; i < s; i++) {
+					if (q[i] == '\n') {
+						n_lf++;
+						n_crlf += q[i - 1] == '\r';
+					}
+				}
+				q += s;
+				stopped = true;
+				break;
+			}
+			/* A true lane is 0xff: subtracting it counts one. */
+			lf_acc = _mm_sub_epi8(lf_acc, is_lf);
+			crlf_acc = _mm_sub_epi8(crlf_acc,
+			    _mm_and_si128(is_lf, _mm_cmpeq_epi8(before, cr)));
+		}
+		a = _mm_sad_epu8(lf_acc, zero);
+		c = _mm_sad_epu8(crlf_acc, zero);
+		n_lf += _mm_cvtsi128_si32(a) + _mm_extract_epi16(a, 4);
+		n_crlf += _mm_cvtsi128_si32(c) + _mm_extract_epi16(c, 4);
+	}
+	last = q;
+	/* Out of whole blocks: give back the cut line after the last LF. */
+	if (!stopped)
+		while (last > p && last[-1] != '\n')
+			last--;
+	*lfs = n_lf;
+	*crlfs = n_crlf;
+	return (size_t)(last - p);
+}
+#endif
+
+/*
+ * The hot loop: whole lines at the start of p that cannot start a From_
+ * line, which is nearly all of them. Does what scan_end_line() does for
+ * such a line, with the running state kept in locals. Returns the bytes
+ * consumed; it stops at a '>' or 'F' line and at a line the piece cuts.
+ */
+static size_t
+scan_plain_lines(struct scan *sc, const char *p, size_t len, off_t off)
+{
+	struct spool_entry *e = &sc->b->msgs[sc->b->count - 1];
+	const char *start = p, *end = p + len;
+	off_t size = e->size, header_end = e->header_end;
+	off_t last_off = sc->last_off;
+	bool last_empty = sc->last_empty;
+
+	while (p < end && *p != '>' && *p != 'F') {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL)
+			break;
+		off_t content = nl - p;
+
+		if (content > 0 && nl[-1] == '\r')
+			content--;
+		size += content + 2;
+		last_off = off + (p - start);
+		last_empty = content == 0;
+		p = nl + 1;
+		if (last_empty && header_end == -1)
+			header_end = off + (p - start);
+#ifdef SCAN_SIMD
+		if (p < end && *p != '>' && *p != 'F' && *p != '\n' &&
+		    *p != '\r') {
+			off_t lfs, crlfs;
+			size_t n = scan_plain_run(p, end, &lfs, &crlfs);
+
+			/* Each line adds its bytes, less a CR, plus CR LF. */
+			if (n > 0) {
+				size += (off_t)n + lfs - crlfs;
+				last_empty = false;
+				p += n;
+			}
+		}
+#endif
+	}
+	e->size = size;
+	e->header_end = header_end;
+	sc->last_off = last_off;
+	sc->last_empty = last_empty;
+	sc->line_off = off + (p - start);
+	return (size_t)(p - start);
+}
+
 /* One piece of the file; lines may run across pieces. */
 static void
 scan_chunk(struct scan *sc, const char *p, size_t len, off_t off)
 {
 	while (len > 0 && !sc->stop) {
+		if (sc->at_start && sc->line_len == 0 && sc->b->count > 0) {
+			size_t n = scan_plain_lines(sc, p, len, off);
+
+			p += n;
+			len -= n;
+			off += (off_t)n;
+			if (len == 0)
+				return;
+		}
 		if (sc->at_start && spool_prefix_plain_start(&sc->ps, *p)) {
 			sc->kind = SPOOL_PREFIX_PLAIN;
 			sc->at_start = false;
