@@ -10,11 +10,17 @@
 
 #include "spool/internal.h"
 
-/* Where the bytes are: a file read through buf, or memory. */
+/*
+ * Where the bytes are: a file read through buf, or memory. A box's file
+ * is read ahead into its cache, up to limit, so RETR of one message after
+ * another costs one pread(2) per SPOOL_IO_BUF, not one per message.
+ */
 struct reader_src {
 	int		 fd;
 	char		*buf;		/* SPOOL_IO_BUF bytes, for fd */
 	const char	*mem;		/* or the whole stored form */
+	struct spool_box *box;		/* or a box, read through its cache */
+	off_t		 limit;		/* the box's bytes that may be read */
 };
 
 struct reader {
@@ -27,12 +33,16 @@ struct reader {
 	struct spool_prefix_state ps;
 	char	 prev;			/* last byte of the line so far */
 	int	 sink_errno;
+	char	 stage[SPOOL_READ_STAGE];	/* a line with CR LF added */
 };
 
 static int reader_emit(void *ctx, const char *data, size_t len);
 static int reader_end_line(struct reader *r);
+static int reader_whole_line(struct reader *r, const char *p, size_t n);
 static int reader_flush_prefix(struct reader *r, enum spool_prefix kind);
 static enum spool_status reader_status(const struct reader *r, int rc);
+static const char *reader_fetch(const struct reader_src *src, off_t from,
+	    size_t want);
 static int reader_range(struct reader *r, const struct reader_src *src,
 	    off_t from, off_t to, long lines);
 
@@ -79,6 +89,64 @@ reader_end_line(struct reader *r)
 	return 0;
 }
 
+/*
+ * The common case in one sink call: a line found whole in the buffer,
+ * nothing of it sent yet, p[n] its LF. Returns 1 when sent, 0 when the
+ * line is too long to stage (the caller sends it in pieces), -1 on error.
+ */
+static int
+reader_whole_line(struct reader *r, const char *p, size_t n)
+{
+	const char *piece = p;
+	size_t len = n + 1;
+
+	if (r->crlf && (n == 0 || p[n - 1] != '\r')) {
+		if (n + 2 > sizeof r->stage)
+			return 0;
+		memcpy(r->stage, p, n);
+		memcpy(r->stage + n, "\r\n", 2);
+		piece = r->stage;
+		len = n + 2;
+	}
+	if (r->sink(r->ctx, piece, len, true) == -1) {
+		r->sink_errno = errno;
+		return -1;
+	}
+	r->at_start = true;
+	r->ps = (struct spool_prefix_state){ 0 };
+	r->prev = '\0';
+	return 1;
+}
+
+/* Where the want bytes at from are, read in if need be; NULL on error. */
+static const char *
+reader_fetch(const struct reader_src *src, off_t from, size_t want)
+{
+	struct spool_box *b = src->box;
+
+	if (src->mem != NULL)
+		return src->mem + from;
+	if (b == NULL) {
+		if (spool_pread_all(src->fd, src->buf, want, from) == -1)
+			return NULL;
+		return src->buf;
+	}
+	if (b->cache_len == 0 || from < b->cache_off ||
+	    from + (off_t)want > b->cache_off + (off_t)b->cache_len) {
+		size_t ahead = src->limit - from < SPOOL_IO_BUF ?
+		    (size_t)(src->limit - from) : SPOOL_IO_BUF;
+
+		if (ahead < want)
+			ahead = want;
+		b->cache_len = 0;
+		if (spool_pread_all(b->fd, b->cache, ahead, from) == -1)
+			return NULL;
+		b->cache_off = from;
+		b->cache_len = ahead;
+	}
+	return b->cache + (from - b->cache_off);
+}
+
 /* Sends [from, to), stopping after lines LFs when lines >= 0. */
 static int
 reader_range(struct reader *r, const struct reader_src *src, off_t from,
@@ -87,11 +155,10 @@ reader_range(struct reader *r, const struct reader_src *src, off_t from,
 	while (from < to && lines != 0) {
 		size_t want = to - from < SPOOL_IO_BUF ?
 		    (size_t)(to - from) : SPOOL_IO_BUF;
-		const char *p = src->mem != NULL ? src->mem + from : src->buf;
+		const char *p = reader_fetch(src, from, want);
 		size_t len = want;
 
-		if (src->mem == NULL &&
-		    spool_pread_all(src->fd, src->buf, want, from) == -1)
+		if (p == NULL)
 			return -1;
 		from += (off_t)want;
 		while (len > 0 && lines != 0) {
@@ -113,7 +180,18 @@ reader_range(struct reader *r, const struct reader_src *src, off_t from,
 			}
 			const char *nl = memchr(p, '\n', len);
 			size_t n = nl != NULL ? (size_t)(nl - p) : len;
+			int sent = 0;
 
+			if (nl != NULL && !r->line_emitted &&
+			    (sent = reader_whole_line(r, p, n)) == -1)
+				return -1;
+			if (sent == 1) {
+				p += n + 1;
+				len -= n + 1;
+				if (lines > 0)
+					lines--;
+				continue;
+			}
 			if (n > 0)
 				r->prev = p[n - 1];
 			if (reader_emit(r, p, n) == -1)
@@ -151,11 +229,13 @@ spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
 {
 	struct reader r = { .sink = sink, .ctx = ctx,
 	    .crlf = eol == SPOOL_EOL_CRLF, .at_start = true };
-	const struct reader_src src = { .fd = b->fd, .buf = b->buf };
+	const struct reader_src src = { .box = b, .limit = b->scanned };
 	const struct spool_entry *e;
 	int rc;
 
 	if (i >= b->count)
+		return SPOOL_IOERR;
+	if (b->cache == NULL && (b->cache = malloc(SPOOL_IO_BUF)) == NULL)
 		return SPOOL_IOERR;
 	e = &b->msgs[i];
 	if (body_lines < 0) {

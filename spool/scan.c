@@ -397,6 +397,7 @@ spool_close(struct spool_box *b)
 	free(b->msgs);
 	free(b->uid_text);
 	free(b->buf);
+	free(b->cache);
 	*b = (struct spool_box){ .dirfd = -1, .fd = -1, .session_fd = -1 };
 }
 
