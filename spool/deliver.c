@@ -148,8 +148,8 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 
 	spool_deadline(&deadline, wait_secs);
 	for (i = 0; i < n; i++) {
-		status = spool_lock(m->dirfd, t[i].name, true, &deadline,
-		    &t[i].fd, &t[i].st);
+		status = spool_lock(m->dirfd, t[i].name, SPOOL_CREATE_DURABLE,
+		    &deadline, &t[i].fd, &t[i].st);
 		if (status == SPOOL_OK)
 			status = spool_journal_recover(m->dirfd, t[i].name,
 			    t[i].fd, &t[i].st, &t[i].jfd);

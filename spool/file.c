@@ -81,8 +81,8 @@ spool_deadline(struct timespec *deadline, int wait_secs)
 }
 
 enum spool_status
-spool_file_open(int dirfd, const char *name, bool create, int *fdp,
-    struct stat *st)
+spool_file_open(int dirfd, const char *name, enum spool_create create,
+    int *fdp, struct stat *st)
 {
 	/* O_NONBLOCK: opening a FIFO or a device must not hang or act. */
 	const int flags = O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
@@ -95,7 +95,7 @@ spool_file_open(int dirfd, const char *name, bool create, int *fdp,
 		created = false;
 		fd = spool_openat(dirfd, name, flags, 0);
 		if (fd == -1 && errno == ENOENT) {
-			if (!create)
+			if (create == SPOOL_CREATE_NO)
 				return SPOOL_OK;
 			fd = spool_openat(dirfd, name, flags | O_CREAT | O_EXCL,
 			    0600);
@@ -124,7 +124,8 @@ spool_file_open(int dirfd, const char *name, bool create, int *fdp,
 		return SPOOL_UNSAFE;
 	}
 	if (fcntl(fd, F_SETFL, O_APPEND) == -1 ||
-	    (created && spool_fsync(dirfd) == -1)) {
+	    (created && create == SPOOL_CREATE_DURABLE &&
+	    spool_fsync(dirfd) == -1)) {
 		int saved = errno;
 
 		(void)close(fd);
@@ -191,7 +192,7 @@ spool_flock_until(int fd, int op, const struct timespec *deadline)
 }
 
 enum spool_status
-spool_lock(int dirfd, const char *name, bool create,
+spool_lock(int dirfd, const char *name, enum spool_create create,
     const struct timespec *deadline, int *fdp, struct stat *st)
 {
 	for (;;) {

@@ -32,20 +32,28 @@ void	spool_aux_name(char out[SPOOL_AUX_NAME_MAX], const char *name,
 int	spool_dir_open(const char *dir);
 void	spool_deadline(struct timespec *deadline, int wait_secs);
 
+/* What spool_file_open() does when the file is missing. */
+enum spool_create {
+	SPOOL_CREATE_NO,	/* *fdp = -1 and SPOOL_OK */
+	SPOOL_CREATE_DURABLE,	/* creates it and fsyncs the directory */
+	SPOOL_CREATE_LOCKFILE,	/* creates it: a crash may lose the name,
+				   and nothing depends on it then */
+};
+
 /*
  * Opens dirfd/name read-write, refusing anything but a regular file of our
- * own with one link. Missing: creates it (mode 0600) when create, else
- * *fdp = -1 and SPOOL_OK.
+ * own with one link; a missing one is created (mode 0600) as create says.
  */
-enum spool_status spool_file_open(int dirfd, const char *name, bool create,
-	    int *fdp, struct stat *st);
+enum spool_status spool_file_open(int dirfd, const char *name,
+	    enum spool_create create, int *fdp, struct stat *st);
 /* flock(op) waiting until deadline: 0, or -1 with errno (ETIMEDOUT). */
 int	spool_flock_until(int fd, int op, const struct timespec *deadline);
 /*
  * spool_file_open() then LOCK_EX, re-opening while the path names another
  * inode than the one locked (invariant 1). *st is fresh after locking.
  */
-enum spool_status spool_lock(int dirfd, const char *name, bool create,
+enum spool_status spool_lock(int dirfd, const char *name,
+	    enum spool_create create,
 	    const struct timespec *deadline, int *fdp, struct stat *st);
 
 int	spool_write_all(int fd, const void *data, size_t len);

@@ -108,7 +108,8 @@ spool_journal_begin(int dirfd, const char *name, const struct stat *st,
 
 	if (jfd == -1) {
 		spool_aux_name(jname, name, "journal");
-		status = spool_file_open(dirfd, jname, true, &jfd, &jst);
+		status = spool_file_open(dirfd, jname, SPOOL_CREATE_DURABLE, &jfd,
+		    &jst);
 		if (status != SPOOL_OK)
 			return status;
 	}
@@ -176,7 +177,7 @@ spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st,
 	if (jfdp != NULL)
 		*jfdp = -1;
 	spool_aux_name(jname, name, "journal");
-	status = spool_file_open(dirfd, jname, false, &jfd, &jst);
+	status = spool_file_open(dirfd, jname, SPOOL_CREATE_NO, &jfd, &jst);
 	if (status != SPOOL_OK || jfd == -1)
 		return status;
 	while ((n = pread(jfd, text, sizeof text - 1, 0)) == -1 &&

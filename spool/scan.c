@@ -354,7 +354,8 @@ spool_open(struct spool_box *b, const char *dir, const char *user,
 		goto fail;
 	}
 	spool_aux_name(session, b->name, "pop");
-	status = spool_file_open(b->dirfd, session, true, &b->session_fd, &st);
+	status = spool_file_open(b->dirfd, session, SPOOL_CREATE_LOCKFILE,
+	    &b->session_fd, &st);
 	if (status != SPOOL_OK)
 		goto fail;
 	if (spool_flock_now(b->session_fd, LOCK_EX) == -1) {
@@ -362,7 +363,8 @@ spool_open(struct spool_box *b, const char *dir, const char *user,
 		goto fail;
 	}
 	spool_deadline(&deadline, wait_secs);
-	status = spool_lock(b->dirfd, b->name, false, &deadline, &b->fd, &st);
+	status = spool_lock(b->dirfd, b->name, SPOOL_CREATE_NO, &deadline, &b->fd,
+	    &st);
 	if (status != SPOOL_OK || b->fd == -1)
 		goto done;
 	status = spool_journal_recover(b->dirfd, b->name, b->fd, &st, NULL);
