@@ -1,7 +1,8 @@
 /*
  * The mbox scanner and reader on any file: every message read back in
- * CRLF form is exactly the size the scan counted, TOP never sends more,
- * and the ids are unique.
+ * CRLF form is exactly the size the scan counted, the POP3 form is that
+ * plus one '.' per line that starts with one, TOP never sends more, and
+ * the ids are unique.
  */
 #include "fuzz/fuzz.h"
 #include "spool/spool.h"
@@ -12,6 +13,21 @@ count_sink(void *ctx, const char *data, size_t len, bool line_start)
 	(void)data;
 	(void)line_start;
 	*(off_t *)ctx += (off_t)len;
+	return 0;
+}
+
+struct dot_count {
+	off_t	bytes;
+	off_t	dot_lines;
+};
+
+static int
+dot_count_sink(void *ctx, const char *data, size_t len, bool line_start)
+{
+	struct dot_count *c = ctx;
+
+	c->bytes += (off_t)len;
+	c->dot_lines += line_start && data[0] == '.';
 	return 0;
 }
 
@@ -26,12 +42,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (spool_uids(&b) != SPOOL_OK)
 		abort();
 	for (size_t i = 0; i < b.count; i++) {
-		off_t whole = 0, top = 0;
+		off_t top = 0, stuffed = 0;
+		struct dot_count crlf = { 0 };
 
-		if (spool_read(&b, i, -1, SPOOL_EOL_CRLF, count_sink, &whole) !=
-		    SPOOL_OK || whole != b.msgs[i].size ||
+		if (spool_read(&b, i, -1, SPOOL_EOL_CRLF, dot_count_sink,
+		    &crlf) != SPOOL_OK || crlf.bytes != b.msgs[i].size ||
+		    spool_read(&b, i, -1, SPOOL_EOL_DOTS, count_sink,
+		    &stuffed) != SPOOL_OK ||
+		    stuffed != crlf.bytes + crlf.dot_lines ||
 		    spool_read(&b, i, 2, SPOOL_EOL_CRLF, count_sink, &top) !=
-		    SPOOL_OK || top > whole)
+		    SPOOL_OK || top > crlf.bytes)
 			abort();
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(b.msgs[i].uid, b.msgs[j].uid) == 0)

@@ -16,7 +16,7 @@
 static bool pop_number(const char *arg, uintmax_t max, uintmax_t *n);
 static enum reply_id pop_msg_arg(struct pop_session *s, const char *arg,
 	    size_t *index);
-static int pop_stuff_sink(void *ctx, const char *data, size_t len,
+static int pop_reply_sink(void *ctx, const char *data, size_t len,
 	    bool line_start);
 static enum reply_id pop_send(struct pop_session *s, size_t i, long lines);
 static enum reply_id pop_list_one(struct pop_session *s, const char *arg,
@@ -148,15 +148,12 @@ pop_cmd_uidl(struct pop_session *s, char **argv, size_t argc)
 	return R_SENT;
 }
 
-/* RFC 1939 3: a line starting with '.' goes out with one more. */
+/* The reader stuffs and batches the lines (SPOOL_EOL_DOTS). */
 static int
-pop_stuff_sink(void *ctx, const char *data, size_t len, bool line_start)
+pop_reply_sink(void *ctx, const char *data, size_t len, bool line_start)
 {
-	struct reply_writer *w = ctx;
-
-	if (line_start && data[0] == '.' && reply_write(w, ".", 1) == -1)
-		return -1;
-	return reply_write(w, data, len);
+	(void)line_start;
+	return reply_write(ctx, data, len);
 }
 
 /*
@@ -175,7 +172,7 @@ pop_send(struct pop_session *s, size_t i, long lines)
 		    (intmax_t)s->box.msgs[i].size);
 	else
 		reply_write(&s->out, "+OK\r\n", 5);
-	st = spool_read(&s->box, i, lines, SPOOL_EOL_CRLF, pop_stuff_sink,
+	st = spool_read(&s->box, i, lines, SPOOL_EOL_DOTS, pop_reply_sink,
 	    &s->out);
 	if (st != SPOOL_OK) {
 		if (!s->out.failed)

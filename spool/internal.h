@@ -15,8 +15,8 @@
 
 /* Chunk for copying and scanning mailboxes: large reads, few syscalls. */
 #define SPOOL_IO_BUF		(256 * 1024)
-/* A line up to this long leaves the reader in one piece with its CR LF. */
-#define SPOOL_READ_STAGE	1024
+/* The reader's output batch (SPOOL_EOL_DOTS); longer lines go in pieces. */
+#define SPOOL_READ_STAGE	16384
 /* While waiting for a lock, wake this often to check the deadline. */
 #define SPOOL_LOCK_TICK_USEC	20000
 /* ".user.journal", ".user.rewrite", ".user.pop": a dot, the name, a suffix. */

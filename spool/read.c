@@ -28,14 +28,19 @@ struct reader {
 		    bool line_start);
 	void	*ctx;
 	bool	 crlf;
+	bool	 dots;			/* SPOOL_EOL_DOTS: stuff and batch */
 	bool	 line_emitted;		/* a piece of this line went out */
 	bool	 at_start;
 	struct spool_prefix_state ps;
 	char	 prev;			/* last byte of the line so far */
 	int	 sink_errno;
-	char	 stage[SPOOL_READ_STAGE];	/* a line with CR LF added */
+	char	*stage;			/* SPOOL_READ_STAGE bytes not yet sunk */
+	size_t	 stage_len;
 };
 
+static int reader_sink(struct reader *r, const char *data, size_t len,
+	    bool line_start);
+static int reader_flush(struct reader *r);
 static int reader_emit(void *ctx, const char *data, size_t len);
 static int reader_end_line(struct reader *r);
 static int reader_whole_line(struct reader *r, const char *p, size_t n);
@@ -47,18 +52,49 @@ static int reader_range(struct reader *r, const struct reader_src *src,
 	    off_t from, off_t to, long lines);
 
 static int
+reader_sink(struct reader *r, const char *data, size_t len, bool line_start)
+{
+	if (r->sink(r->ctx, data, len, line_start) == -1) {
+		r->sink_errno = errno;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+reader_flush(struct reader *r)
+{
+	size_t len = r->stage_len;
+
+	r->stage_len = 0;
+	return len > 0 ? reader_sink(r, r->stage, len, false) : 0;
+}
+
+/* A piece of a line: straight to the sink, or stuffed into the batch. */
+static int
 reader_emit(void *ctx, const char *data, size_t len)
 {
 	struct reader *r = ctx;
 	bool start = !r->line_emitted;
+	bool stuff = r->dots && start && len > 0 && data[0] == '.';
 
 	if (len == 0)
 		return 0;
 	r->line_emitted = true;
-	if (r->sink(r->ctx, data, len, start) == -1) {
-		r->sink_errno = errno;
+	if (!r->dots)
+		return reader_sink(r, data, len, start);
+	if (SPOOL_READ_STAGE - r->stage_len < len + stuff &&
+	    reader_flush(r) == -1)
 		return -1;
+	if (len + stuff > SPOOL_READ_STAGE) {
+		if (stuff && reader_sink(r, ".", 1, false) == -1)
+			return -1;
+		return reader_sink(r, data, len, false);
 	}
+	if (stuff)
+		r->stage[r->stage_len++] = '.';
+	memcpy(r->stage + r->stage_len, data, len);
+	r->stage_len += len;
 	return 0;
 }
 
@@ -97,20 +133,35 @@ reader_end_line(struct reader *r)
 static int
 reader_whole_line(struct reader *r, const char *p, size_t n)
 {
-	const char *piece = p;
-	size_t len = n + 1;
+	bool add_cr = r->crlf && (n == 0 || p[n - 1] != '\r');
+	bool stuff = r->dots && n > 0 && p[0] == '.';
+	size_t len = stuff + n + add_cr + 1;
+	char *o;
 
-	if (r->crlf && (n == 0 || p[n - 1] != '\r')) {
-		if (n + 2 > sizeof r->stage)
+	if (!add_cr && !r->dots) {
+		if (reader_sink(r, p, n + 1, true) == -1)
+			return -1;
+	} else {
+		if (len > SPOOL_READ_STAGE)
 			return 0;
-		memcpy(r->stage, p, n);
-		memcpy(r->stage + n, "\r\n", 2);
-		piece = r->stage;
-		len = n + 2;
-	}
-	if (r->sink(r->ctx, piece, len, true) == -1) {
-		r->sink_errno = errno;
-		return -1;
+		if (SPOOL_READ_STAGE - r->stage_len < len &&
+		    reader_flush(r) == -1)
+			return -1;
+		o = r->stage + r->stage_len;
+		if (stuff)
+			*o++ = '.';
+		memcpy(o, p, n);
+		o += n;
+		if (add_cr)
+			*o++ = '\r';
+		*o = '\n';
+		r->stage_len += len;
+		/* Unbatched, the line goes now, as a line start. */
+		if (!r->dots) {
+			r->stage_len = 0;
+			if (reader_sink(r, r->stage, len, true) == -1)
+				return -1;
+		}
 	}
 	r->at_start = true;
 	r->ps = (struct spool_prefix_state){ 0 };
@@ -227,8 +278,10 @@ spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
     int (*sink)(void *ctx, const char *data, size_t len, bool line_start),
     void *ctx)
 {
-	struct reader r = { .sink = sink, .ctx = ctx,
-	    .crlf = eol == SPOOL_EOL_CRLF, .at_start = true };
+	char stage[SPOOL_READ_STAGE];	/* not zeroed: only stage_len counts */
+	struct reader r = { .sink = sink, .ctx = ctx, .stage = stage,
+	    .crlf = eol != SPOOL_EOL_ASIS, .dots = eol == SPOOL_EOL_DOTS,
+	    .at_start = true };
 	const struct reader_src src = { .box = b, .limit = b->scanned };
 	const struct spool_entry *e;
 	int rc;
@@ -256,6 +309,8 @@ spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
 			rc = reader_end_line(&r);
 		}
 	}
+	if (rc == 0)
+		rc = reader_flush(&r);
 	return reader_status(&r, rc);
 }
 
@@ -268,7 +323,9 @@ spool_msg_read(struct spool_msg *m, size_t skip,
     int (*sink)(void *ctx, const char *data, size_t len, bool line_start),
     void *ctx)
 {
-	struct reader r = { .sink = sink, .ctx = ctx, .at_start = true };
+	char stage[SPOOL_READ_STAGE];
+	struct reader r = { .sink = sink, .ctx = ctx, .stage = stage,
+	    .at_start = true };
 	struct reader_src src = { .fd = m->fd, .mem = m->mem };
 	enum spool_status st;
 	char head[SPOOL_FROM_LINE_MAX];

@@ -167,12 +167,16 @@ enum spool_status spool_uids(struct spool_box *b);
 
 enum spool_eol {
 	SPOOL_EOL_ASIS,		/* line ends as stored (LF, or CRLF) */
-	SPOOL_EOL_CRLF,		/* every line ends CRLF, as POP3 sends */
+	SPOOL_EOL_CRLF,		/* every line ends CRLF */
+	SPOOL_EOL_DOTS,		/* CRLF, and a line that starts with '.'
+				   gets one more (RFC 1939 3), in large
+				   batches: a POP3 multi-line reply */
 };
 
 /*
  * Streams message i, unquoted, to sink in pieces. line_start tells whether
- * a piece begins a line (for POP3 byte-stuffing). body_lines < 0 sends the
+ * a piece begins a line (meaningless for SPOOL_EOL_DOTS, whose pieces are
+ * batches of whole lines but the last). body_lines < 0 sends the
  * whole message, else the header, the empty line and that many body lines
  * (TOP). A sink returns 0, or -1 to stop (spool_read then returns
  * SPOOL_IOERR with the sink's errno).
