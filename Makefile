@@ -1,6 +1,6 @@
 # smtpd and pop3d: small mail servers run once per connection by a superserver.
 #
-#   make                 build (objects under build/plain/)
+#   make                 build (objects under build/plain/; DYNAMIC=1: build/dyn/)
 #   make run             the quick start: demo servers on 127.0.0.1:2525/1100
 #   make test            run the whole bats suite under t/
 #   make check-sanitize  the same suite, built with -fsanitize=address,undefined
@@ -10,7 +10,11 @@
 #   make clean
 #
 # SANITIZE=1 selects the sanitized build for any target; it lives in
-# build/san/ so switching does not rebuild the plain objects.
+# build/san/ so switching does not rebuild the plain objects. The plain
+# smtpd and pop3d are linked statically when the C library allows it:
+# a dynamic link costs each connection more than the rest of a session
+# (bench/README.md). DYNAMIC=1 builds them dynamic, in build/dyn/ (the
+# valgrind target uses it: memcheck cannot follow a static malloc).
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -20,9 +24,17 @@ ifeq ($(SANITIZE),1)
 VARIANT  := san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
+PROG_LDFLAGS :=
+else ifeq ($(DYNAMIC),1)
+VARIANT  := dyn
+SANFLAGS :=
+PROG_LDFLAGS :=
 else
 VARIANT  := plain
 SANFLAGS :=
+# -static when a static C library and libcrypt are installed
+PROG_LDFLAGS := $(shell printf 'int main(void){return 0;}\n' | \
+    $(CC) -static -x c -o /dev/null - -lcrypt 2>/dev/null && echo -static)
 endif
 
 B        := build/$(VARIANT)
@@ -40,7 +52,7 @@ SMTPD_SRC  := $(filter-out smtpd/main.c,$(wildcard smtpd/*.c))
 POP3D_SRC  := $(filter-out pop3d/main.c,$(wildcard pop3d/*.c))
 TOOLS      := spooltool usertool linetool
 UNITS      := unit_line unit_md5 unit_users unit_quote unit_address unit_data \
-              unit_sasl unit_peer
+              unit_sasl unit_peer unit_passwd
 
 LIBCOMMON := $(B)/libcommon.a
 LIBSPOOL  := $(B)/libspool.a
@@ -77,14 +89,14 @@ $(LIBPOP3D): $(POP3D_SRC:%.c=$(B)/%.o)
 
 $(BIN)/smtpd: $(B)/smtpd/main.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) $(PROG_LDFLAGS) -o $@ $^ $(LDLIBS)
 ifeq ($(VARIANT),plain)
 	cp $@ smtpd/smtpd
 endif
 
 $(BIN)/pop3d: $(B)/pop3d/main.o $(LIBPOP3D) $(LIBSPOOL) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) $(PROG_LDFLAGS) -o $@ $^ $(LDLIBS)
 ifeq ($(VARIANT),plain)
 	cp $@ pop3d/pop3d
 endif
@@ -121,11 +133,12 @@ check-sanitize:
 # The transcript tests (bats tag "transcript") with both programs under
 # valgrind's memcheck: any error or definite/indirect leak fails.
 VALGRIND_LOGS := build/valgrind/logs
-valgrind: all
+valgrind:
 	@command -v valgrind >/dev/null || { echo "valgrind is not installed"; exit 1; }
+	$(MAKE) DYNAMIC=1 all
 	@rm -rf build/valgrind && mkdir -p $(VALGRIND_LOGS) && \
 	    chmod 1777 $(VALGRIND_LOGS)
-	scripts/valgrind-bin.sh $(BIN) build/valgrind/bin $(VALGRIND_LOGS)
+	scripts/valgrind-bin.sh build/dyn/bin build/valgrind/bin $(VALGRIND_LOGS)
 	BIN=$(abspath build/valgrind/bin) SANITIZE=0 SAN_LOGS=$(SAN_LOGS) \
 	    bats --filter-tags transcript t/smtpd.bats t/pop3d.bats
 	@n=$$(ls $(VALGRIND_LOGS) | wc -l); \
@@ -201,4 +214,5 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(shell find build/plain build/san -name '*.d' -type f 2>/dev/null)
+-include $(shell find build/plain build/san build/dyn -name '*.d' -type f \
+    2>/dev/null)

@@ -1,7 +1,8 @@
 /*
  * priv: never run as root (SPEC 2). Started as root, become user -- or,
  * without one, the owner of dir, which must not be root -- then prove the
- * change holds (setuid(0) must fail). Not root: nothing to do.
+ * change holds (setuid(0) must fail). Not root: nothing to do. user is
+ * looked up in /etc/passwd (common/passwd.h says why not getpwnam).
  */
 #ifndef COMMON_PRIV_H
 #define COMMON_PRIV_H

@@ -299,8 +299,9 @@ pop_env() {
 		run "$BIN/pop3d" -l -n t -s "$SPOOL" -p "$USERS" </dev/null
 		[ "$status" -eq 77 ]
 		echo "$output" | grep -q 'refusing to run as root'
-		run "$BIN/pop3d" "${POP3D_ARGS[@]}" -U no-such-user-here </dev/null
+		run "$BIN/pop3d" "${POP3D_ARGS[@]}" -l -U no-such-user-here </dev/null
 		[ "$status" -eq 77 ]
+		echo "$output" | grep -q 'no such user no-such-user-here in /etc/passwd'
 	fi
 }
 

@@ -144,6 +144,10 @@ PY
 		run "$BIN/smtpd" -l -n t -s "$SPOOL" -p "$USERS" </dev/null
 		[ "$status" -eq 77 ]
 		echo "$output" | grep -q 'refusing to run as root'
+		# -U names an account of /etc/passwd (a static binary has no NSS)
+		run "$BIN/smtpd" "${SMTPD_ARGS[@]}" -l -U no-such-user-here </dev/null
+		[ "$status" -eq 77 ]
+		echo "$output" | grep -q 'no such user no-such-user-here in /etc/passwd'
 	fi
 }
 

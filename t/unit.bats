@@ -50,3 +50,9 @@ load lib/helpers
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "passwd: the run-as account by name and by uid, malformed lines skipped" {
+	run "$BIN/unit_passwd"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
