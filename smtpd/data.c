@@ -8,6 +8,8 @@ static const char data_received[] = "received:";
 static void data_out(struct data_machine *d, const char *p, size_t len);
 static void data_line_start(struct data_machine *d);
 static void data_header_byte(struct data_machine *d, char c);
+static const char *data_next(const char *from, const char *end, char c,
+	    const char **seen);
 
 void
 data_init(struct data_machine *d, bool lf_session,
@@ -61,9 +63,26 @@ data_header_byte(struct data_machine *d, char c)
 	d->prefix_len++;
 }
 
+/*
+ * The first c at or after from, or end; *seen keeps the last answer so
+ * that each byte is searched at most once per call, however many bare
+ * CRs a hostile client puts before an LF.
+ */
+static const char *
+data_next(const char *from, const char *end, char c, const char **seen)
+{
+	if (*seen == NULL || *seen < from) {
+		const char *hit = memchr(from, c, (size_t)(end - from));
+
+		*seen = hit != NULL ? hit : end;
+	}
+	return *seen;
+}
+
 size_t
 data_feed(struct data_machine *d, const char *p, size_t len)
 {
+	const char *next_cr = NULL, *next_lf = NULL;
 	size_t i = 0;
 
 	while (i < len && d->seen != DATA_SEEN_END) {
@@ -105,10 +124,10 @@ data_feed(struct data_machine *d, const char *p, size_t len)
 			i--;
 			continue;
 		case DATA_SEEN_TEXT: {
-			size_t run = i;
+			const char *cr = data_next(p + i, p + len, '\r', &next_cr);
+			const char *lf = data_next(p + i, p + len, '\n', &next_lf);
+			size_t run = (size_t)((cr < lf ? cr : lf) - p);
 
-			while (run < len && p[run] != '\r' && p[run] != '\n')
-				run++;
 			data_out(d, p + i, run - i);
 			i = run;
 			if (i == len)
