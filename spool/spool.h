@@ -190,7 +190,9 @@ enum spool_status spool_read(struct spool_box *b, size_t i, long body_lines,
  * Removes the messages i with deleted[i] set, atomically and durably
  * (invariant 3), keeping everything appended after the scan. With nothing
  * deleted it does nothing. SPOOL_CHANGED when another program changed the
- * scanned part: then nothing is removed.
+ * scanned part: then nothing is removed. The replaced file stays open,
+ * unlocked, until spool_close(), so that freeing it can wait until the
+ * caller has replied.
  */
 enum spool_status spool_commit(struct spool_box *b, const bool *deleted,
 	    int wait_secs);
