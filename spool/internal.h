@@ -46,6 +46,13 @@ enum spool_create {
  */
 enum spool_status spool_file_open(int dirfd, const char *name,
 	    enum spool_create create, int *fdp, struct stat *st);
+/*
+ * The want (at most SPOOL_IO_BUF) bytes of the box's file at from, read
+ * ahead into b->cache up to b->scanned, so readers going through the file
+ * in order (RETR after RETR, UIDL's header windows) cost one pread(2) per
+ * SPOOL_IO_BUF. NULL with errno on failure.
+ */
+const char *spool_box_fetch(struct spool_box *b, off_t from, size_t want);
 /* flock(op) waiting until deadline: 0, or -1 with errno (ETIMEDOUT). */
 int	spool_flock_until(int fd, int op, const struct timespec *deadline);
 /*

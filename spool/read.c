@@ -10,17 +10,12 @@
 
 #include "spool/internal.h"
 
-/*
- * Where the bytes are: a file read through buf, or memory. A box's file
- * is read ahead into its cache, up to limit, so RETR of one message after
- * another costs one pread(2) per SPOOL_IO_BUF, not one per message.
- */
+/* Where the bytes are: a file read through buf, memory, or a box. */
 struct reader_src {
 	int		 fd;
 	char		*buf;		/* SPOOL_IO_BUF bytes, for fd */
 	const char	*mem;		/* or the whole stored form */
-	struct spool_box *box;		/* or a box, read through its cache */
-	off_t		 limit;		/* the box's bytes that may be read */
+	struct spool_box *box;		/* or a box, via spool_box_fetch() */
 };
 
 struct reader {
@@ -169,23 +164,15 @@ reader_whole_line(struct reader *r, const char *p, size_t n)
 	return 1;
 }
 
-/* Where the want bytes at from are, read in if need be; NULL on error. */
-static const char *
-reader_fetch(const struct reader_src *src, off_t from, size_t want)
+const char *
+spool_box_fetch(struct spool_box *b, off_t from, size_t want)
 {
-	struct spool_box *b = src->box;
-
-	if (src->mem != NULL)
-		return src->mem + from;
-	if (b == NULL) {
-		if (spool_pread_all(src->fd, src->buf, want, from) == -1)
-			return NULL;
-		return src->buf;
-	}
+	if (b->cache == NULL && (b->cache = malloc(SPOOL_IO_BUF)) == NULL)
+		return NULL;
 	if (b->cache_len == 0 || from < b->cache_off ||
 	    from + (off_t)want > b->cache_off + (off_t)b->cache_len) {
-		size_t ahead = src->limit - from < SPOOL_IO_BUF ?
-		    (size_t)(src->limit - from) : SPOOL_IO_BUF;
+		size_t ahead = b->scanned - from < SPOOL_IO_BUF ?
+		    (size_t)(b->scanned - from) : SPOOL_IO_BUF;
 
 		if (ahead < want)
 			ahead = want;
@@ -196,6 +183,19 @@ reader_fetch(const struct reader_src *src, off_t from, size_t want)
 		b->cache_len = ahead;
 	}
 	return b->cache + (from - b->cache_off);
+}
+
+/* Where the want bytes at from are, read in if need be; NULL on error. */
+static const char *
+reader_fetch(const struct reader_src *src, off_t from, size_t want)
+{
+	if (src->mem != NULL)
+		return src->mem + from;
+	if (src->box != NULL)
+		return spool_box_fetch(src->box, from, want);
+	if (spool_pread_all(src->fd, src->buf, want, from) == -1)
+		return NULL;
+	return src->buf;
 }
 
 /* Sends [from, to), stopping after lines LFs when lines >= 0. */
@@ -282,13 +282,11 @@ spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
 	struct reader r = { .sink = sink, .ctx = ctx, .stage = stage,
 	    .crlf = eol != SPOOL_EOL_ASIS, .dots = eol == SPOOL_EOL_DOTS,
 	    .at_start = true };
-	const struct reader_src src = { .box = b, .limit = b->scanned };
+	const struct reader_src src = { .box = b };
 	const struct spool_entry *e;
 	int rc;
 
 	if (i >= b->count)
-		return SPOOL_IOERR;
-	if (b->cache == NULL && (b->cache = malloc(SPOOL_IO_BUF)) == NULL)
 		return SPOOL_IOERR;
 	e = &b->msgs[i];
 	if (body_lines < 0) {

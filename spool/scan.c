@@ -426,13 +426,6 @@ spool_uids(struct spool_box *b)
 		return SPOOL_OK;
 	if ((b->uid_text = malloc(b->count * (SPOOL_UID_MAX + 1))) == NULL)
 		return SPOOL_IOERR;
-	/*
-	 * The windows come in file order: read the file in large pieces and
-	 * hash from the buffer, not one pread(2) per message.
-	 */
-	off_t buf_off = 0;
-	size_t buf_len = 0;
-
 	for (size_t i = 0; i < b->count; i++) {
 		struct spool_entry *e = &b->msgs[i];
 		off_t end = e->header_end < e->body_off + SCAN_UID_HEAD ?
@@ -441,21 +434,15 @@ spool_uids(struct spool_box *b)
 		unsigned char digest[MD5_DIGEST_LEN];
 		char size[24];
 		struct md5 md5;
+		const char *head;
 
 		if (n > SPOOL_IO_BUF)
 			n = SPOOL_IO_BUF;
-		if (e->from_off < buf_off ||
-		    e->from_off + (off_t)n > buf_off + (off_t)buf_len) {
-			buf_off = e->from_off;
-			buf_len = b->scanned - buf_off < SPOOL_IO_BUF ?
-			    (size_t)(b->scanned - buf_off) : SPOOL_IO_BUF;
-			if (buf_len < n)
-				buf_len = n;
-			if (spool_pread_all(b->fd, b->buf, buf_len, buf_off) == -1)
-				goto fail;
-		}
+		/* The windows come in file order: one pread per 256 KB. */
+		if ((head = spool_box_fetch(b, e->from_off, n)) == NULL)
+			goto fail;
 		md5_init(&md5);
-		md5_update(&md5, b->buf + (e->from_off - buf_off), n);
+		md5_update(&md5, head, n);
 		md5_update(&md5, size, (size_t)snprintf(size, sizeof size,
 		    " %jd", (intmax_t)e->size));
 		md5_final(&md5, digest);

@@ -141,7 +141,7 @@ struct spool_box {
 	size_t			 count;
 	char			*uid_text;	/* storage for msgs[].uid */
 	char			*buf;		/* read buffer */
-	/* spool_read()'s own: file bytes [cache_off, +cache_len) */
+	/* spool_box_fetch()'s read-ahead: bytes [cache_off, +cache_len) */
 	char			*cache;
 	off_t			 cache_off;
 	size_t			 cache_len;
