@@ -20,7 +20,15 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 SANITIZE ?= 0
 
-ifeq ($(SANITIZE),1)
+ifneq ($(MUTANT),)
+# make MUTANT=NO_DOTLOCK (NO_FCNTL, NO_FLOCK, NO_FRESH_STAT,
+# NO_ESTALE_RETRY): spool/lock.c with one guarantee off, for
+# t/mutants.bats to show that a test catches it. Never installed.
+VARIANT  := mut-$(MUTANT)
+SANFLAGS :=
+PROG_LDFLAGS :=
+CPPFLAGS += -DSPOOL_MUTANT_$(MUTANT)
+else ifeq ($(SANITIZE),1)
 VARIANT  := san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
@@ -69,10 +77,12 @@ MANDIR    := $(PREFIX)/share/man/man8
 UNITDIR   := $(PREFIX)/lib/systemd/system
 XINETDDIR := /etc/xinetd.d
 
-.PHONY: all run test check-sanitize valgrind bench fuzz install uninstall clean
+.PHONY: all mutant run test check-sanitize valgrind bench fuzz install uninstall clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
 all: $(PROGRAMS) $(TEST_BINS)
+# what t/mutants.bats runs of a MUTANT build
+mutant: $(PROGRAMS) $(BIN)/spooltool
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)

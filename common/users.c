@@ -49,7 +49,10 @@ users_name_valid(const char *name, size_t len)
 		    c == '+' || c == '-'))
 			return false;
 	}
-	return true;
+	/* DIR/NAME.lock is the dotlock of mailbox NAME (SPEC 5, 6) */
+	return !(len >= USERS_LOCK_SUFFIX_LEN &&
+	    strncasecmp(name + len - USERS_LOCK_SUFFIX_LEN, USERS_LOCK_SUFFIX,
+	    USERS_LOCK_SUFFIX_LEN) == 0);
 }
 
 /* Adds the entry on line, or logs why not. Returns -1 only on ENOMEM. */

@@ -15,6 +15,9 @@
 
 /* SPEC 5: names are 1-64 of A-Z a-z 0-9 . _ + -, not starting with '.'. */
 #define USERS_NAME_MAX	64
+/* A name ending so would be another mailbox's dotlock. */
+#define USERS_LOCK_SUFFIX	".lock"
+#define USERS_LOCK_SUFFIX_LEN	(sizeof USERS_LOCK_SUFFIX - 1)
 
 enum users_scheme {
 	USERS_PLAIN,		/* {PLAIN}, {CLEARTEXT}: usable for APOP, CRAM-MD5 */

@@ -2,6 +2,8 @@
  * Appending one finished message to several mailboxes, all or nothing:
  * lock every mailbox in name order, recover, journal, append, fsync each;
  * on any failure truncate every mailbox touched back to its old size.
+ * Each append writes at the size read under the lock, never O_APPEND: a
+ * network filesystem's client may append at a size it cached.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,7 +26,10 @@ struct deliver_target {
 
 static int deliver_target_cmp(const void *a, const void *b);
 static enum spool_status deliver_append(struct spool_msg *m,
-	    struct deliver_target *t, char *buf);
+	    struct deliver_target *t, char *buf, struct deliver_target *all,
+	    size_t count);
+static void deliver_refresh(int dirfd, struct deliver_target *all,
+	    size_t count, struct timespec *next);
 static void deliver_undo(struct deliver_target *t);
 
 static int
@@ -35,10 +40,26 @@ deliver_target_cmp(const void *a, const void *b)
 	return strcmp(ta->name, tb->name);
 }
 
+/* A long copy keeps every held dotlock fresh, so none looks stale. */
+static void
+deliver_refresh(int dirfd, struct deliver_target *all, size_t count,
+    struct timespec *next)
+{
+	if (!spool_refresh_due(next))
+		return;
+	for (size_t i = 0; i < count; i++)
+		if (all[i].fd != -1)
+			spool_lock_refresh(dirfd, all[i].name);
+}
+
 /* Journals, then writes a separator if needed and the message. */
 static enum spool_status
-deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf)
+deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
+    struct deliver_target *all, size_t count)
 {
+	struct timespec next_refresh = { 0, 0 };
+	off_t at;
+
 	char tail[2] = { '\n', '\n' }, head[SPOOL_HEAD_MAX];
 	const char *sep = "";
 	size_t sep_len = 0, head_len, k;
@@ -72,10 +93,11 @@ deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf)
 	if (status != SPOOL_OK)
 		return status;
 	t->begun = true;
-	if (spool_write_all(t->fd, sep, sep_len) == -1)
+	if (spool_pwrite_all(t->fd, sep, sep_len, t->before) == -1)
 		return spool_errno_status(errno);
+	at = t->before + (off_t)sep_len;
 	if (m->fd == -1) {
-		if (spool_write_all(t->fd, m->mem, m->mem_len) == -1)
+		if (spool_pwrite_all(t->fd, m->mem, m->mem_len, at) == -1)
 			return spool_errno_status(errno);
 		return SPOOL_OK;
 	}
@@ -84,9 +106,10 @@ deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf)
 		    (size_t)(m->size - off) : SPOOL_IO_BUF;
 
 		if (spool_pread_all(m->fd, buf, n, off) == -1 ||
-		    spool_write_all(t->fd, buf, n) == -1)
+		    spool_pwrite_all(t->fd, buf, n, at + off) == -1)
 			return spool_errno_status(errno);
 		off += (off_t)n;
+		deliver_refresh(m->dirfd, all, count, &next_refresh);
 	}
 	return SPOOL_OK;
 }
@@ -157,7 +180,7 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 			goto fail;
 	}
 	for (i = 0; i < n; i++)
-		if ((status = deliver_append(m, &t[i], buf)) != SPOOL_OK)
+		if ((status = deliver_append(m, &t[i], buf, t, n)) != SPOOL_OK)
 			goto fail;
 	for (i = 0; i < n; i++)
 		if (spool_fsync(t[i].fd) == -1) {
@@ -184,8 +207,10 @@ out:
 	for (i = 0; i < n; i++) {
 		if (t[i].jfd != -1)
 			(void)close(t[i].jfd);
-		if (t[i].fd != -1)
+		if (t[i].fd != -1) {
+			spool_unlock(m->dirfd, t[i].name, t[i].fd);
 			(void)close(t[i].fd);
+		}
 	}
 	free(t);
 	free(buf);

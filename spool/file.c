@@ -1,17 +1,13 @@
-/* Opening, checking and locking spool files; careful I/O. */
+/* Opening and checking spool files; careful I/O. */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "spool/internal.h"
-
-static void spool_on_tick(int sig);
 
 const char *
 spool_status_text(enum spool_status st)
@@ -84,9 +80,13 @@ enum spool_status
 spool_file_open(int dirfd, const char *name, enum spool_create create,
     int *fdp, struct stat *st)
 {
-	/* O_NONBLOCK: opening a FIFO or a device must not hang or act. */
-	const int flags = O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
-	    O_NOCTTY | O_NONBLOCK;
+	/*
+	 * O_NONBLOCK: opening a FIFO or a device must not hang or act. No
+	 * O_APPEND: writers write at the size they learned under the lock,
+	 * not at one a network filesystem's client cached.
+	 */
+	const int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK;
 	bool created = false;
 	int fd;
 
@@ -105,7 +105,7 @@ spool_file_open(int dirfd, const char *name, enum spool_create create,
 		}
 		if (fd == -1)
 			return spool_errno_status(errno);
-		if (fstat(fd, st) == -1) {
+		if (spool_fresh_fstat(fd, st) == -1) {
 			int saved = errno;
 
 			(void)close(fd);
@@ -123,7 +123,7 @@ spool_file_open(int dirfd, const char *name, enum spool_create create,
 		errno = EPERM;
 		return SPOOL_UNSAFE;
 	}
-	if (fcntl(fd, F_SETFL, O_APPEND) == -1 ||
+	if (spool_fcntl_setfl(fd, 0) == -1 ||
 	    (created && create == SPOOL_CREATE_DURABLE &&
 	    spool_fsync(dirfd) == -1)) {
 		int saved = errno;
@@ -134,100 +134,6 @@ spool_file_open(int dirfd, const char *name, enum spool_create create,
 	}
 	*fdp = fd;
 	return SPOOL_OK;
-}
-
-static void
-spool_on_tick(int sig)
-{
-	(void)sig;
-}
-
-int
-spool_flock_until(int fd, int op, const struct timespec *deadline)
-{
-	struct sigaction tick_sa = { .sa_handler = spool_on_tick }, old_sa;
-	struct itimerval tick = {
-		.it_interval = { .tv_usec = SPOOL_LOCK_TICK_USEC },
-		.it_value = { .tv_usec = SPOOL_LOCK_TICK_USEC },
-	}, old_tick;
-	struct timespec now;
-	int rc, saved;
-
-	if (spool_flock_now(fd, op) == 0)
-		return 0;
-	if (errno != EWOULDBLOCK)
-		return -1;
-	/*
-	 * Block in flock(2) so the lock is ours the moment it is free, and
-	 * let a repeating timer interrupt it (no SA_RESTART) to check the
-	 * deadline; repeating, because a tick that fires just before flock()
-	 * sleeps would otherwise be lost.
-	 */
-	sigemptyset(&tick_sa.sa_mask);
-	if (sigaction(SIGALRM, &tick_sa, &old_sa) == -1)
-		return -1;
-	if (setitimer(ITIMER_REAL, &tick, &old_tick) == -1) {
-		saved = errno;
-		(void)sigaction(SIGALRM, &old_sa, NULL);
-		errno = saved;
-		return -1;
-	}
-	for (;;) {
-		if ((rc = flock(fd, op)) == 0 || errno != EINTR)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > deadline->tv_sec ||
-		    (now.tv_sec == deadline->tv_sec &&
-		    now.tv_nsec >= deadline->tv_nsec)) {
-			errno = ETIMEDOUT;
-			rc = -1;
-			break;
-		}
-	}
-	saved = errno;
-	(void)setitimer(ITIMER_REAL, &old_tick, NULL);
-	(void)sigaction(SIGALRM, &old_sa, NULL);
-	errno = saved;
-	return rc;
-}
-
-enum spool_status
-spool_lock(int dirfd, const char *name, enum spool_create create,
-    const struct timespec *deadline, int *fdp, struct stat *st)
-{
-	for (;;) {
-		struct stat now;
-		enum spool_status status;
-		int fd, saved;
-
-		status = spool_file_open(dirfd, name, create, &fd, st);
-		if (status != SPOOL_OK || fd == -1) {
-			*fdp = -1;
-			return status;
-		}
-		if (spool_flock_until(fd, LOCK_EX, deadline) == -1)
-			goto fail;
-		bool gone = fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == -1;
-
-		if (gone && errno != ENOENT)
-			goto fail;
-		if (!gone && now.st_ino == st->st_ino &&
-		    now.st_dev == st->st_dev) {
-			if (fstat(fd, st) == -1)
-				goto fail;
-			*fdp = fd;
-			return SPOOL_OK;
-		}
-		/* Renamed over or removed while we waited: lock what is there. */
-		(void)close(fd);
-		continue;
-fail:
-		saved = errno;
-		(void)close(fd);
-		errno = saved;
-		*fdp = -1;
-		return spool_errno_status(saved);
-	}
 }
 
 int
@@ -329,6 +235,26 @@ spool_renameat(int dirfd, const char *from, const char *to)
 	int rc;
 
 	while ((rc = renameat(dirfd, from, dirfd, to)) == -1 && errno == EINTR)
+		continue;
+	return rc;
+}
+
+int
+spool_unlinkat(int dirfd, const char *name)
+{
+	int rc;
+
+	while ((rc = unlinkat(dirfd, name, 0)) == -1 && errno == EINTR)
+		continue;
+	return rc;
+}
+
+int
+spool_fcntl_setfl(int fd, int flags)
+{
+	int rc;
+
+	while ((rc = fcntl(fd, F_SETFL, flags)) == -1 && errno == EINTR)
 		continue;
 	return rc;
 }

@@ -17,8 +17,30 @@
 #define SPOOL_IO_BUF		(256 * 1024)
 /* The reader's output batch (SPOOL_EOL_DOTS); longer lines go in pieces. */
 #define SPOOL_READ_STAGE	16384
-/* While waiting for a lock, wake this often to check the deadline. */
-#define SPOOL_LOCK_TICK_USEC	20000
+/*
+ * Lock waits poll non-blocking attempts, sleeping from MIN to MAX,
+ * doubling: no signal interrupts a lock request a network filesystem has
+ * in flight, and a freed lock is seen within MAX.
+ */
+#define SPOOL_LOCK_POLL_MIN_USEC	1000
+#define SPOOL_LOCK_POLL_MAX_USEC	50000
+/*
+ * A dotlock nobody refreshed for this long is stale (Postfix's
+ * stale_lock_time is 500 s, procmail's 1024 s); a holder refreshes its
+ * own every REFRESH seconds of a long copy.
+ */
+#define SPOOL_DOTLOCK_STALE_SECS	300
+#define SPOOL_DOTLOCK_REFRESH_SECS	30
+/* Other programs read a dotlock to see who holds it. */
+#define SPOOL_DOTLOCK_MODE		0644
+/* "user.lock" */
+#define SPOOL_DOTLOCK_NAME_MAX	(USERS_NAME_MAX + sizeof ".lock")
+/* ".user.lock.HOST.PID": a dotlock being made where files cannot be
+   made unnamed */
+#define SPOOL_DOTLOCK_POST_MAX	(SPOOL_DOTLOCK_NAME_MAX + SPOOL_HOST_MAX + 24)
+/* A host name in a dotlock, and the same as a scanf width. */
+#define SPOOL_HOST_MAX		255
+#define SPOOL_HOST_SCAN		"255"
 /* ".user.journal", ".user.rewrite", ".user.pop": a dot, the name, a suffix. */
 #define SPOOL_AUX_NAME_MAX	(1 + USERS_NAME_MAX + 16)
 
@@ -53,15 +75,40 @@ enum spool_status spool_file_open(int dirfd, const char *name,
  * SPOOL_IO_BUF. NULL with errno on failure.
  */
 const char *spool_box_fetch(struct spool_box *b, off_t from, size_t want);
-/* flock(op) waiting until deadline: 0, or -1 with errno (ETIMEDOUT). */
-int	spool_flock_until(int fd, int op, const struct timespec *deadline);
 /*
- * spool_file_open() then LOCK_EX, re-opening while the path names another
- * inode than the one locked (invariant 1). *st is fresh after locking.
+ * Invariant 1 (lock.c): takes the dotlock, opens the mailbox (creating it
+ * as create says), takes its fcntl lock and flock, and checks with the
+ * server that the name still leads to the file locked, opening again
+ * until it does. *st is fresh then. A missing mailbox not created:
+ * SPOOL_OK, *fdp = -1 and nothing held. On failure nothing is held.
  */
 enum spool_status spool_lock(int dirfd, const char *name,
 	    enum spool_create create,
 	    const struct timespec *deadline, int *fdp, struct stat *st);
+/* Releases what spool_lock() took; fd stays open. */
+void	spool_unlock(int dirfd, const char *name, int fd);
+/* Touches the dotlock so others know its holder lives. */
+void	spool_lock_refresh(int dirfd, const char *name);
+/* true every SPOOL_DOTLOCK_REFRESH_SECS; *next starts zeroed. */
+bool	spool_refresh_due(struct timespec *next);
+/* fcntl(F_SETLK) write lock on the whole file, once: 0 or -1 (EAGAIN). */
+int	spool_fcntl_lock_now(int fd);
+
+/* The spool is on a filesystem that other hosts may share. */
+bool	spool_fs_shared(int fd);
+/* flock(2) there is a lock of its own, not a POSIX lock in disguise. */
+bool	spool_fs_flock_separate(int fd);
+/* fstat(2), with the attributes asked of the server where shared. */
+int	spool_fresh_fstat(int fd, struct stat *st);
+
+struct spool_backoff {
+	long		usec;
+	unsigned int	seed;
+};
+void	spool_backoff_init(struct spool_backoff *bo);
+/* Sleeps the next step, cut at deadline: 0, or -1 (ETIMEDOUT) past it. */
+int	spool_backoff_wait(struct spool_backoff *bo,
+	    const struct timespec *deadline);
 
 int	spool_write_all(int fd, const void *data, size_t len);
 int	spool_pwrite_all(int fd, const void *data, size_t len, off_t off);
@@ -76,6 +123,8 @@ int	spool_fsync(int fd);
 int	spool_openat(int dirfd, const char *name, int flags, mode_t mode);
 int	spool_ftruncate(int fd, off_t len);
 int	spool_renameat(int dirfd, const char *from, const char *to);
+int	spool_unlinkat(int dirfd, const char *name);
+int	spool_fcntl_setfl(int fd, int flags);
 /* flock(op | LOCK_NB): 0, or -1 with errno (EWOULDBLOCK when held). */
 int	spool_flock_now(int fd, int op);
 

@@ -116,9 +116,7 @@ spool_journal_begin(int dirfd, const char *name, const struct stat *st,
 	*jfdp = -1;
 	len = journal_format(text, sizeof text, true, (uintmax_t)st->st_ino,
 	    before, after, head, head_len);
-	/* On Linux pwrite(2) ignores the offset under O_APPEND. */
-	if (fcntl(jfd, F_SETFL, 0) == -1 ||
-	    spool_pwrite_all(jfd, text, len, 0) == -1) {
+	if (spool_pwrite_all(jfd, text, len, 0) == -1) {
 		int saved = errno;
 
 		(void)close(jfd);
@@ -140,8 +138,7 @@ journal_mark_done(int jfd, const struct stat *st, off_t before, off_t after)
 	 * If this write fails the record stays "begin" for an append that
 	 * reached its full size, which recovery keeps: nothing to report.
 	 */
-	if (fcntl(jfd, F_SETFL, 0) == 0)
-		(void)spool_pwrite_all(jfd, text, len, 0);
+	(void)spool_pwrite_all(jfd, text, len, 0);
 }
 
 void

@@ -3,6 +3,8 @@
  * line, body with mboxrd quoting, final empty line. Small messages stay in
  * memory; larger ones spill to an unlinked file in the spool directory.
  */
+/* O_TMPFILE where Linux has it. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,6 +39,16 @@ msg_fail(struct spool_msg *m, int err)
 static int
 msg_spill(struct spool_msg *m)
 {
+#ifdef O_TMPFILE
+	/* Never named: a process killed at any moment leaves nothing. */
+	if (m->fd == -1) {
+		m->fd = spool_openat(m->dirfd, ".", O_RDWR | O_TMPFILE |
+		    O_CLOEXEC, 0600);
+		if (m->fd == -1 && errno != EOPNOTSUPP && errno != EISDIR &&
+		    errno != EINVAL)
+			return -1;
+	}
+#endif
 	for (int tries = 0; m->fd == -1; tries++) {
 		struct timespec now;
 		char name[64];
@@ -48,8 +60,8 @@ msg_spill(struct spool_msg *m)
 		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (m->fd == -1 && (errno != EEXIST || tries >= MSG_SPILL_TRIES))
 			return -1;
-		/* Unlinked at once: a killed process leaves nothing behind. */
-		if (m->fd != -1 && unlinkat(m->dirfd, name, 0) == -1)
+		/* Unlinked at once: only a kill right here leaves it behind. */
+		if (m->fd != -1 && spool_unlinkat(m->dirfd, name) == -1)
 			return -1;
 	}
 	if (spool_write_all(m->fd, m->mem, m->mem_len) == -1)

@@ -3,42 +3,40 @@
  * everything appended since the scan go to DIR/.user.rewrite, which is
  * fsync'ed and renamed over the mailbox; then DIR is fsync'ed. A crash
  * leaves the old file or the new one; the temporary is removed by the
- * next rewrite.
+ * next rewrite. The mailbox is opened again under the locks, not read
+ * through the session's descriptor: that one's cached pages and size may
+ * predate what another host appended.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "spool/internal.h"
 
-static enum spool_status rewrite_check(struct spool_box *b, struct stat *st);
-static bool rewrite_from_at(struct spool_box *b, off_t at);
-static enum spool_status rewrite_copy(struct spool_box *b, int to, off_t from,
-	    off_t end, size_t next);
-static enum spool_status rewrite_write(struct spool_box *b, int tfd,
+static enum spool_status rewrite_check(struct spool_box *b, int fd,
+	    struct stat *st);
+static bool rewrite_from_at(int fd, off_t at);
+static enum spool_status rewrite_copy(struct spool_box *b, int fd, int to,
+	    off_t from, off_t end, size_t next);
+static enum spool_status rewrite_write(struct spool_box *b, int fd, int tfd,
 	    const bool *deleted, const struct stat *st);
 
 /*
- * Is the scanned part still what we scanned? Checked under the lock: the
- * same inode, not shorter, and (as it is copied, rewrite_copy()) a From_
- * line where each message began.
+ * Is the scanned part still what we scanned? Checked under the lock, on
+ * fd (the file the name leads to now, fresh *st): the same inode, not
+ * shorter, and (as it is copied, rewrite_copy()) a From_ line where each
+ * message began.
  */
 static enum spool_status
-rewrite_check(struct spool_box *b, struct stat *st)
+rewrite_check(struct spool_box *b, int fd, struct stat *st)
 {
-	struct stat path_st;
-
-	if (fstatat(b->dirfd, b->name, &path_st, AT_SYMLINK_NOFOLLOW) == -1)
-		return errno == ENOENT ? SPOOL_CHANGED : SPOOL_IOERR;
-	if (path_st.st_ino != b->ino || path_st.st_dev != b->dev ||
-	    fstat(b->fd, st) == -1)
+	if (st->st_ino != b->ino || st->st_dev != b->dev)
 		return SPOOL_CHANGED;
-	if (spool_journal_recover(b->dirfd, b->name, b->fd, st, NULL) != SPOOL_OK)
+	if (spool_journal_recover(b->dirfd, b->name, fd, st, NULL) != SPOOL_OK)
 		return SPOOL_IOERR;
 	if (st->st_size < b->scanned)
 		return SPOOL_CHANGED;
@@ -47,11 +45,11 @@ rewrite_check(struct spool_box *b, struct stat *st)
 
 /* Does a From_ line still start at at? false also when it cannot tell. */
 static bool
-rewrite_from_at(struct spool_box *b, off_t at)
+rewrite_from_at(int fd, off_t at)
 {
 	char from[5];
 
-	return spool_pread_all(b->fd, from, sizeof from, at) == 0 &&
+	return spool_pread_all(fd, from, sizeof from, at) == 0 &&
 	    memcmp(from, "From ", sizeof from) == 0;
 }
 
@@ -61,20 +59,23 @@ rewrite_from_at(struct spool_box *b, off_t at)
  * line: one sequential pass, no read per message.
  */
 static enum spool_status
-rewrite_copy(struct spool_box *b, int to, off_t from, off_t end, size_t next)
+rewrite_copy(struct spool_box *b, int fd, int to, off_t from, off_t end,
+    size_t next)
 {
+	struct timespec next_refresh = { 0, 0 };
+
 	while (from < end) {
 		size_t n = end - from < SPOOL_IO_BUF ?
 		    (size_t)(end - from) : SPOOL_IO_BUF;
 		off_t stop = from + (off_t)n;
 
-		if (spool_pread_all(b->fd, b->buf, n, from) == -1)
+		if (spool_pread_all(fd, b->buf, n, from) == -1)
 			return spool_errno_status(errno);
 		for (; next < b->count && b->msgs[next].from_off < stop; next++) {
 			off_t at = b->msgs[next].from_off;
 			bool ok = at + 5 <= stop ?
 			    memcmp(b->buf + (at - from), "From ", 5) == 0 :
-			    rewrite_from_at(b, at);
+			    rewrite_from_at(fd, at);
 
 			if (!ok)
 				return SPOOL_CHANGED;
@@ -82,12 +83,14 @@ rewrite_copy(struct spool_box *b, int to, off_t from, off_t end, size_t next)
 		if (spool_write_all(to, b->buf, n) == -1)
 			return spool_errno_status(errno);
 		from = stop;
+		if (spool_refresh_due(&next_refresh))
+			spool_lock_refresh(b->dirfd, b->name);
 	}
 	return SPOOL_OK;
 }
 
 static enum spool_status
-rewrite_write(struct spool_box *b, int tfd, const bool *deleted,
+rewrite_write(struct spool_box *b, int fd, int tfd, const bool *deleted,
     const struct stat *st)
 {
 	off_t tail = b->scanned;
@@ -102,7 +105,7 @@ rewrite_write(struct spool_box *b, int tfd, const bool *deleted,
 		if (keep && run == SIZE_MAX)
 			run = i;
 		if (!keep && run != SIZE_MAX) {
-			status = rewrite_copy(b, tfd, b->msgs[run].from_off,
+			status = rewrite_copy(b, fd, tfd, b->msgs[run].from_off,
 			    b->msgs[i - 1].end_off, run);
 			if (status != SPOOL_OK)
 				return status;
@@ -110,7 +113,7 @@ rewrite_write(struct spool_box *b, int tfd, const bool *deleted,
 		}
 		/* A deleted message is not copied: check it on its own. */
 		if (i < b->count && !keep &&
-		    !rewrite_from_at(b, b->msgs[i].from_off))
+		    !rewrite_from_at(fd, b->msgs[i].from_off))
 			return SPOOL_CHANGED;
 	}
 	/*
@@ -120,12 +123,12 @@ rewrite_write(struct spool_box *b, int tfd, const bool *deleted,
 	if (b->count > 0 && deleted[b->count - 1] && st->st_size > tail) {
 		size_t n = st->st_size - tail < 2 ? 1 : 2;
 
-		if (spool_pread_all(b->fd, lead, n, tail) == -1)
+		if (spool_pread_all(fd, lead, n, tail) == -1)
 			return spool_errno_status(errno);
 		for (size_t i = 0; i < n && lead[i] == '\n'; i++)
 			tail++;
 	}
-	status = rewrite_copy(b, tfd, tail, st->st_size, b->count);
+	status = rewrite_copy(b, fd, tfd, tail, st->st_size, b->count);
 	if (status != SPOOL_OK)
 		return status;
 	if (fchmod(tfd, st->st_mode & 0777) == -1 || spool_fsync(tfd) == -1)
@@ -141,20 +144,30 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 	enum spool_status status;
 	struct stat st;
 	bool any = false;
-	int tfd, saved;
+	int fd, tfd, saved;
 
 	for (size_t i = 0; i < b->count; i++)
 		any |= deleted[i];
 	if (!any || b->fd == -1)
 		return SPOOL_OK;
 	spool_deadline(&deadline, wait_secs);
-	if (spool_flock_until(b->fd, LOCK_EX, &deadline) == -1)
-		return spool_errno_status(errno);
-	if ((status = rewrite_check(b, &st)) != SPOOL_OK)
+	status = spool_lock(b->dirfd, b->name, SPOOL_CREATE_NO, &deadline, &fd,
+	    &st);
+	if (status != SPOOL_OK)
+		return status;
+	if (fd == -1)
+		return SPOOL_CHANGED;	/* removed since the scan */
+	/*
+	 * Pages another host's appends made stale must not be copied: drop
+	 * them (where the spool is local they are right, and cost a re-read).
+	 */
+	if (spool_fs_shared(fd))
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if ((status = rewrite_check(b, fd, &st)) != SPOOL_OK)
 		goto unlock;
 
 	spool_aux_name(tmp, b->name, "rewrite");
-	if (unlinkat(b->dirfd, tmp, 0) == -1 && errno != ENOENT) {
+	if (spool_unlinkat(b->dirfd, tmp) == -1 && errno != ENOENT) {
 		status = spool_errno_status(errno);
 		goto unlock;
 	}
@@ -164,7 +177,7 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 		status = spool_errno_status(errno);
 		goto unlock;
 	}
-	status = rewrite_write(b, tfd, deleted, &st);
+	status = rewrite_write(b, fd, tfd, deleted, &st);
 	saved = errno;
 	if (close(tfd) == -1 && status == SPOOL_OK) {
 		saved = errno;
@@ -176,17 +189,19 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 		status = spool_errno_status(errno);
 	}
 	if (status != SPOOL_OK) {
-		(void)unlinkat(b->dirfd, tmp, 0);
+		(void)spool_unlinkat(b->dirfd, tmp);
 		errno = saved;
 		goto unlock;
 	}
 	/*
-	 * The old inode is gone from the directory: unlocking it wakes the
-	 * waiters, who notice. It stays open until spool_close(), after the
-	 * caller's reply: its last close frees the old file's blocks, which
-	 * can take a while (11 ms for 31 MB on ext4 mounted with discard).
+	 * The old inode is gone from the directory: unlocking it lets the
+	 * waiters in, who notice. b->fd keeps it open until spool_close(),
+	 * after the caller's reply: its last close frees the old file's
+	 * blocks, which can take a while (11 ms for 31 MB on ext4 mounted
+	 * with discard).
 	 */
-	(void)flock(b->fd, LOCK_UN);
+	spool_unlock(b->dirfd, b->name, fd);
+	(void)close(fd);
 	if (spool_fsync(b->dirfd) == -1) {
 		log_warn("mailbox %s: fsync of the spool directory", b->name);
 		return spool_errno_status(errno);
@@ -194,7 +209,8 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 	return SPOOL_OK;
 unlock:
 	saved = errno;
-	(void)flock(b->fd, LOCK_UN);
+	spool_unlock(b->dirfd, b->name, fd);
+	(void)close(fd);
 	errno = saved;
 	return status;
 }

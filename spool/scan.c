@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "spool/internal.h"
@@ -358,8 +357,10 @@ spool_open(struct spool_box *b, const char *dir, const char *user,
 	    &b->session_fd, &st);
 	if (status != SPOOL_OK)
 		goto fail;
-	if (spool_flock_now(b->session_fd, LOCK_EX) == -1) {
-		status = errno == EWOULDBLOCK ? SPOOL_INUSE : SPOOL_IOERR;
+	/* fcntl, not flock: another host's session must see it too. */
+	if (spool_fcntl_lock_now(b->session_fd) == -1) {
+		status = errno == EAGAIN || errno == EACCES ? SPOOL_INUSE :
+		    SPOOL_IOERR;
 		goto fail;
 	}
 	spool_deadline(&deadline, wait_secs);
@@ -373,7 +374,7 @@ spool_open(struct spool_box *b, const char *dir, const char *user,
 		b->ino = st.st_ino;
 		status = scan_file(b, st.st_size, max_msgs);
 	}
-	(void)flock(b->fd, LOCK_UN);
+	spool_unlock(b->dirfd, b->name, b->fd);
 done:
 	if (status == SPOOL_OK)
 		return SPOOL_OK;

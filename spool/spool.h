@@ -1,12 +1,41 @@
 /*
- * spool: mbox mailboxes DIR/user, guarded by flock(2).
+ * spool: mbox mailboxes DIR/user, locked as the other mail programs of a
+ * Unix box lock them, safe also when several hosts share DIR.
  *
  * On-disk invariants, for operators and for every process that writes:
- *  1. Lock. A process changes DIR/user only while it holds flock(LOCK_EX)
- *     on it. Several mailboxes are locked in strcmp order of their names,
- *     so two deliveries never deadlock. After locking, the locked inode is
- *     compared with the path's: a writer that waited while pop3d renamed a
- *     new file into place drops the stale lock and locks the new file.
+ *  1. Lock. Whoever appends to, rewrites or scans DIR/user holds, in this
+ *     order: the dotlock DIR/user.lock (Debian Policy 22.6), an fcntl(2)
+ *     write lock on the whole mailbox, and flock(2) on it. So does every
+ *     other program of the box that locks at all: Exim's appendfile
+ *     (fcntl and dotlock), Postfix local (fcntl, dotlock), virtual
+ *     (fcntl), procmail, mutt, Python's mailbox (fcntl, dotlock), older
+ *     versions of ours and Dovecot set to flock. Waits poll non-blocking
+ *     attempts with back-off until -w runs out: a blocking request cut by
+ *     a timer signal is what made a GlusterFS brick stop answering.
+ *     Several mailboxes are locked in strcmp order of their names, so two
+ *     deliveries never deadlock.
+ *     - The dotlock says "PID HOST". It is stale when its process is gone
+ *       from this host, or when nobody refreshed it for 5 minutes; a
+ *       holder touches it every 30 s of a long copy, so a live one is
+ *       never broken. A stale one is removed, and logged.
+ *     - Which file carries which lock: the dotlock is a name, so it is
+ *       what a rename over the mailbox cannot take away, and O_EXCL
+ *       creation is atomic on the server of every shared filesystem we
+ *       name. The fcntl lock and flock must be on the mailbox itself,
+ *       since that is where the other programs look for them; a separate
+ *       stable lock file would shut out only ourselves. The mailbox is
+ *       opened after the dotlock, and after the kernel locks the name is
+ *       checked to still lead to the file locked (a rewrite by a program
+ *       that honours only fcntl renames over it), with attributes asked
+ *       of the server where DIR is shared (statx AT_STATX_FORCE_SYNC): a
+ *       client's cached attributes show one link on a file another host
+ *       renamed over. A stale handle (ESTALE) opens the name again.
+ *     - Where flock is only a POSIX lock in disguise (NFS; GlusterFS's
+ *       FUSE client), it would conflict with our own fcntl lock, and the
+ *       fcntl lock already covers it: flock is skipped there.
+ *     - Appends write at the size learned under the lock, never with
+ *       O_APPEND, which a network client resolves against a size it
+ *       cached.
  *  2. Journal. Before appending, a writer records in DIR/.user.journal the
  *     mailbox's inode, its size before and after the append, and the first
  *     bytes of the message; after fsync it marks the record done. Whoever
@@ -17,8 +46,11 @@
  *  3. Rewrite. Deleting messages writes the kept ones and everything
  *     appended since the scan to DIR/.user.rewrite, fsyncs it, renames it
  *     over DIR/user and fsyncs DIR: readers see the old file or the new.
- *  4. Session. A POP3 session holds flock on DIR/.user.pop for its whole
- *     life, and the mailbox lock only while it scans and rewrites.
+ *  4. Session. A POP3 session holds an fcntl lock on DIR/.user.pop for
+ *     its whole life (fcntl, so a session on another host sees it), and
+ *     the mailbox locks only while it scans and rewrites. The rewrite
+ *     opens the mailbox again under the locks rather than trust pages or
+ *     a size cached since the scan.
  * Mailboxes are regular files of mode 0600, owned by the user the program
  * runs as, with one link; anything else (a symlink, a FIFO, a hard link,
  * another owner) is refused before a byte is read or written.
@@ -132,7 +164,7 @@ struct spool_entry {
 struct spool_box {
 	int			 dirfd;
 	int			 fd;		/* the mailbox, or -1 if none */
-	int			 session_fd;	/* DIR/.user.pop, flocked */
+	int			 session_fd;	/* DIR/.user.pop, fcntl-locked */
 	char			 name[USERS_NAME_MAX + 1];
 	dev_t			 dev;
 	ino_t			 ino;

@@ -40,13 +40,13 @@ teardown() {
 	[ "$status" -eq 0 ]
 }
 
-@test "smtpd: ENOSPC, EIO, EINTR and SIGKILL at every write, pwrite, fsync, openat, ftruncate and flock of a session" {
+@test "smtpd: ENOSPC, EIO, EINTR and SIGKILL at every write, pwrite, fsync, openat, ftruncate, lock and dotlock call of a session" {
 	run python3 "$BATS_TEST_DIRNAME/lib/faultmatrix.py" smtpd
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
 
-@test "pop3d: ENOSPC, EIO, EINTR and SIGKILL at every write, pwrite, fsync, renameat, openat, ftruncate and flock of a session" {
+@test "pop3d: ENOSPC, EIO, EINTR and SIGKILL at every write, pwrite, fsync, renameat, openat, ftruncate, lock and dotlock call of a session" {
 	run python3 "$BATS_TEST_DIRNAME/lib/faultmatrix.py" pop3d
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -200,7 +200,7 @@ PY
 }
 
 @test "disk full and I/O errors: 452 4.3.1 and 451 4.3.0, nothing delivered" {
-	for fault in fsync:ENOSPC:'452 4.3.1' write:EIO:'451 4.3.0'; do
+	for fault in fsync:ENOSPC:'452 4.3.1' pwrite64:EIO:'451 4.3.0'; do
 		IFS=: read -r call err want <<<"$fault"
 		# the first write to a mailbox: skip smtpd's own reply writes
 		run bash -c 'printf "$0" | ASAN_OPTIONS=detect_leaks=0 strace -f -o /dev/null -e inject=$1:error=$2:when=1 -e trace=$1 -P "$3/alice" "${@:4}" | tr -d "\r"' \

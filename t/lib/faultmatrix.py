@@ -7,7 +7,7 @@ The environment is stress.py's (BIN, SPOOL, SMTPD_ARGV, POP3D_ARGV).
 
 A clean run of the session under strace lists its calls. Then, for each
 call in the matrix (write, pwrite64, fsync, renameat, openat, ftruncate,
-flock), each fault (ENOSPC, EIO, EINTR, and SIGKILL right after the call)
+flock, fcntl, linkat, unlinkat: the locks of SPEC 6 too), each fault (ENOSPC, EIO, EINTR, and SIGKILL right after the call)
 and each invocation N of that call, the session runs again on a fresh
 copy of the same spool with that one invocation failed, and:
 
@@ -44,7 +44,7 @@ SPOOLTOOL = os.path.join(BIN, "spooltool")
 PROGRAMS = {"smtpd": os.environ["SMTPD_ARGV"].split(),
             "pop3d": os.environ["POP3D_ARGV"].split()}
 CALLS = ["write", "pwrite64", "fsync", "renameat", "openat", "ftruncate",
-         "flock"]
+         "flock", "fcntl", "linkat", "unlinkat"]
 FAULTS = ["ENOSPC", "EIO", "EINTR", "KILL"]
 # SPEC 6: what smtpd says to a message when delivering it fails so
 WANT = {"ENOSPC": b"452 4.3.1 ", "EIO": b"451 4.3.0 "}

@@ -43,6 +43,11 @@ import threading
 
 
 def _unit(token):
+    if token.startswith("plain"):
+        # for writers that quote mboxo-style (Exim, procmail): no From_
+        # lines, whose quoting would differ from ours
+        return ("%s\nplain line\n.leading dot\n..two dots\n"
+                "caf\u00e9 \u00ff\n" % token).encode()
     return ("%s\nFrom the start\n.leading dot\n>From quoted once\n"
             "..two dots\ncaf\u00e9 \u00ff\n" % token).encode()
 
@@ -148,8 +153,10 @@ def token_of(message):
 
 def scan_as_owner(spooltool, spool, user):
     """Our own scanner, run as the mailbox's owner as a reader would be:
-    it takes the lock (rolling back a half-written append) and counts."""
-    st = os.stat(os.path.join(spool, user))
+    it takes the lock (rolling back a half-written append, removing a dead
+    writer's dotlock) and counts."""
+    path = os.path.join(spool, user)
+    st = os.stat(path if os.path.exists(path) else spool)
     kw = {}
     if os.geteuid() == 0 and st.st_uid != 0:
         kw = dict(user=st.st_uid, group=st.st_gid, extra_groups=[])
@@ -177,14 +184,19 @@ def check(spool, ledger, spooltool):
             pops.append(e)
 
     seen = {}   # (user, token) -> copies
-    users = sorted(n for n in os.listdir(spool) if not n.startswith("."))
+    names = [n for n in os.listdir(spool) if not n.startswith(".")]
+    # a dotlock's mailbox is scanned too, even when it was never created
+    users = sorted(set(n[:-5] if n.endswith(".lock") else n for n in names))
     for user in users:
         path = os.path.join(spool, user)
         try:
             scanned = scan_as_owner(spooltool, spool, user)
         except subprocess.CalledProcessError as err:
             problems.append("%s: our scanner refuses it: %s"
-                            % (user, err.stderr.decode(errors="replace")))
+                            % (user, (err.stdout + err.stderr).decode(
+                                errors="replace")))
+            continue
+        if not os.path.exists(path):
             continue
         with open(path, "rb") as f:
             data = f.read()
@@ -203,6 +215,10 @@ def check(spool, ledger, spooltool):
                                 " (%r...)" % (user, i, msg[:80]))
                 continue
             seen[(user, token)] = seen.get((user, token), 0) + 1
+
+    # every writer is gone: the next locker must have removed their locks
+    problems += ["%s: a dotlock left behind by a writer that is gone" % n
+                 for n in os.listdir(spool) if n.endswith(".lock")]
 
     copies = dict(seen)
     deleted = set()

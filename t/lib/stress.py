@@ -48,11 +48,12 @@ def reset_spool():
         os.unlink(os.path.join(MAIL, name))
 
 
-def smtp_send(ledger, token, rcpts):
-    """One message through smtplib; the ledger gets what it was told."""
+def smtp_send(ledger, token, rcpts, argv=None):
+    """One message through smtplib (to smtpd, or argv); the ledger gets
+    what it was told."""
     ledger.add(ev="sent", token=token, rcpts=rcpts)
     try:
-        s = PipeSMTP(SMTPD)
+        s = PipeSMTP(argv or SMTPD)
         s.sendmail("sender@client.example",
                    ["%s@test.example" % u for u in rcpts],
                    message_for(token).replace(b"\n", b"\r\n"))
@@ -65,11 +66,12 @@ def smtp_send(ledger, token, rcpts):
         pass
 
 
-def pop_delete(ledger, rng, user):
-    """Logs in, learns each message's token with TOP n 0, marks some
-    deleted and QUITs; returns how many it deleted (0 if in use)."""
+def pop_delete(ledger, rng, user, argv=None):
+    """Logs in (to pop3d, or argv), learns each message's token with TOP
+    n 0, marks some deleted and QUITs; returns how many it deleted (0 if
+    in use)."""
     try:
-        p = PipePOP3(POP3D)
+        p = PipePOP3(argv or POP3D)
         p.user(user)
         p.pass_(PASSWORDS[user])
     except poplib.error_proto:

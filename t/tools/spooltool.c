@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "spool/spool.h"
+#include "spool/internal.h"
 
 #define TOOL_MAX_MSGS	1000000
 
@@ -218,22 +218,31 @@ cmd_hold(int argc, char **argv)
 	return 0;
 }
 
-/* Holds flock on DIR/USER as a delivery would, to test lock timeouts. */
+/* Holds the locks on DIR/USER as a delivery would, to test lock timeouts. */
 static int
 cmd_lock(int argc, char **argv)
 {
-	char path[4096];
-	int fd;
+	struct timespec deadline;
+	struct stat st;
+	int dirfd, fd;
 
 	if (argc != 4)
 		return 64;
-	snprintf(path, sizeof path, "%s/%s", argv[1], argv[2]);
-	if ((fd = open(path, O_RDWR | O_CREAT, 0600)) == -1 ||
-	    flock(fd, LOCK_EX) == -1)
+	/* as root, lock as the spool's owner, as the servers would */
+	if (geteuid() == 0 && stat(argv[1], &st) == 0 && st.st_uid != 0 &&
+	    (setegid(st.st_gid) == -1 || seteuid(st.st_uid) == -1))
 		return 74;
+	spool_deadline(&deadline, wait_secs);
+	if ((dirfd = spool_dir_open(argv[1])) == -1 ||
+	    spool_lock(dirfd, argv[2], SPOOL_CREATE_DURABLE, &deadline, &fd,
+	    &st) != SPOOL_OK) {
+		printf("failed: %s\n", strerror(errno));
+		return 74;
+	}
 	printf("locked\n");
 	fflush(stdout);
 	sleep((unsigned)atoi(argv[3]));
+	spool_unlock(dirfd, argv[2], fd);
 	return 0;
 }
 

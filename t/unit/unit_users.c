@@ -33,6 +33,13 @@ static const struct {
 	{ "bs\\", false },
 	{ "new\nline", false },
 	{ "caf\xc3\xa9", false },			/* 8-bit */
+	{ "alice.lock", false },		/* alice's dotlock */
+	{ "Alice.LOCK", false },		/* the same file */
+	{ ".lock", false },
+	{ "alice.locks", true },
+	{ "alice.lockx", true },
+	{ "lock", true },
+	{ "alicelock", true },
 };
 
 int

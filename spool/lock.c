@@ -1,0 +1,562 @@
+/*
+ * Locking a mailbox the way the other mail programs of the box do (spool.h,
+ * invariant 1): the dotlock DIR/user.lock, then an fcntl(2) write lock on
+ * the whole mailbox, then flock(2) where the filesystem keeps it apart.
+ * Every wait polls non-blocking attempts with back-off until the deadline:
+ * no signal ever interrupts a lock request in flight, which a FUSE or NFS
+ * server may take badly.
+ */
+/* O_TMPFILE, AT_EMPTY_PATH and statx() where Linux has them; the code
+   does without them elsewhere. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "spool/internal.h"
+
+/*
+ * make MUTANT=NAME builds with SPOOL_MUTANT_NAME defined: one guarantee
+ * switched off, so that t/mutants.bats can show a test fails without it.
+ * Never defined in a build of the programs.
+ */
+#if defined(SPOOL_MUTANT_NO_DOTLOCK) || defined(SPOOL_MUTANT_NO_FCNTL) || \
+    defined(SPOOL_MUTANT_NO_FLOCK) || defined(SPOOL_MUTANT_NO_FRESH_STAT) || \
+    defined(SPOOL_MUTANT_NO_ESTALE_RETRY)
+#define SPOOL_MUTANT	1
+#endif
+
+/* statfs(2) f_type of filesystems shared between hosts. */
+#define FS_NFS		0x6969
+#define FS_FUSE		0x65735546
+#define FS_CEPH		0x00c36400
+#define FS_CIFS		0xff534d42
+#define FS_SMB2		0xfe534d42
+#define FS_OCFS2	0x7461636f
+#define FS_GFS2		0x01161970
+
+/* "PID HOST\n": who holds a dotlock, for the stale rule. */
+#define DOTLOCK_TEXT_MAX	(32 + SPOOL_HOST_MAX)
+
+#ifdef SPOOL_MUTANT_NO_ESTALE_RETRY
+#define LOCK_MUTANT_NO_ESTALE_RETRY	1
+#else
+#define LOCK_MUTANT_NO_ESTALE_RETRY	0
+#endif
+
+enum lock_check {
+	LOCK_CURRENT,		/* fd is the file the name leads to */
+	LOCK_REPLACED,		/* renamed over or removed: open again */
+	LOCK_ERROR,		/* errno says why */
+};
+
+static const char *lock_host(void);
+static void dotlock_name(char out[SPOOL_DOTLOCK_NAME_MAX], const char *name);
+#ifdef O_TMPFILE
+static int dotlock_link_unnamed(int fd, int dirfd, const char *lname);
+#endif
+static int dotlock_create(int dirfd, const char *name, const char *lname);
+static bool dotlock_break_if_stale(int dirfd, const char *name,
+	    const char *lname);
+static enum spool_status dotlock_take(int dirfd, const char *name,
+	    const struct timespec *deadline);
+static void dotlock_drop(int dirfd, const char *name);
+static int fcntl_lock_now(int fd, short type);
+static int kernel_locks_take(int fd, const struct timespec *deadline);
+static enum lock_check lock_check(int dirfd, const char *name, int fd,
+	    struct stat *st);
+
+static unsigned int
+fs_type(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) == -1)
+		return 0;
+	return (unsigned int)sfs.f_type;
+}
+
+bool
+spool_fs_shared(int fd)
+{
+	switch (fs_type(fd)) {
+	case FS_NFS: case FS_FUSE: case FS_CEPH: case FS_CIFS: case FS_SMB2:
+	case FS_OCFS2: case FS_GFS2:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * NFS emulates flock(2) with POSIX locks on the server, and GlusterFS's
+ * FUSE client sends it there as one: both conflict with our own fcntl
+ * lock, so taking flock after it would wait for ourselves. There the
+ * fcntl lock already shuts out whoever uses flock.
+ */
+bool
+spool_fs_flock_separate(int fd)
+{
+	switch (fs_type(fd)) {
+	case FS_NFS: case FS_FUSE: case FS_CIFS: case FS_SMB2:
+		return false;
+	}
+	return true;
+}
+
+int
+spool_fresh_fstat(int fd, struct stat *st)
+{
+#if defined(AT_STATX_FORCE_SYNC) && !defined(SPOOL_MUTANT_NO_FRESH_STAT)
+	struct statx sx;
+
+	/*
+	 * A network filesystem answers fstat() from attributes it cached:
+	 * a file renamed over on another host still shows one link there.
+	 */
+	if (spool_fs_shared(fd)) {
+		if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_FORCE_SYNC,
+		    STATX_BASIC_STATS, &sx) == -1)
+			return -1;
+		if (fstat(fd, st) == -1)
+			return -1;
+		st->st_nlink = sx.stx_nlink;
+		st->st_size = (off_t)sx.stx_size;
+		st->st_ino = (ino_t)sx.stx_ino;
+		st->st_mode = sx.stx_mode;
+		st->st_uid = sx.stx_uid;
+		return 0;
+	}
+#endif
+	return fstat(fd, st);
+}
+
+void
+spool_backoff_init(struct spool_backoff *bo)
+{
+	bo->usec = SPOOL_LOCK_POLL_MIN_USEC;
+	bo->seed = (unsigned int)getpid();
+}
+
+int
+spool_backoff_wait(struct spool_backoff *bo, const struct timespec *deadline)
+{
+	struct timespec now, nap;
+	long long left_usec;
+	long usec;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left_usec = (long long)(deadline->tv_sec - now.tv_sec) * 1000000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000;
+	if (left_usec <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	/* Half to all of the step, so waiters that met do not meet again. */
+	bo->seed = bo->seed * 1103515245u + 12345u;
+	usec = bo->usec / 2 + (long)((bo->seed >> 8) % (unsigned long)(bo->usec / 2 + 1));
+	if (usec > left_usec)
+		usec = (long)left_usec;
+	nap.tv_sec = usec / 1000000;
+	nap.tv_nsec = (usec % 1000000) * 1000;
+	while (nanosleep(&nap, &nap) == -1 && errno == EINTR)
+		continue;
+	if (bo->usec < SPOOL_LOCK_POLL_MAX_USEC)
+		bo->usec = bo->usec * 2 > SPOOL_LOCK_POLL_MAX_USEC ?
+		    SPOOL_LOCK_POLL_MAX_USEC : bo->usec * 2;
+	return 0;
+}
+
+static const char *
+lock_host(void)
+{
+	static char host[SPOOL_HOST_MAX + 1];
+
+	if (host[0] == '\0') {
+		if (gethostname(host, sizeof host - 1) == -1 || host[0] == '\0')
+			strcpy(host, "localhost");
+		/* a space would end the field early */
+		for (char *p = host; *p != '\0'; p++)
+			if (*p <= ' ' || *p > '~')
+				*p = '_';
+	}
+	return host;
+}
+
+static void
+dotlock_name(char out[SPOOL_DOTLOCK_NAME_MAX], const char *name)
+{
+	snprintf(out, SPOOL_DOTLOCK_NAME_MAX, "%s.lock", name);
+}
+
+#ifdef O_TMPFILE
+/* The unnamed file fd becomes dirfd/lname: 0, or -1 (EEXIST when held). */
+static int
+dotlock_link_unnamed(int fd, int dirfd, const char *lname)
+{
+	char proc[64];
+	int rc;
+
+	/* Linux 6.10 lets the opener do this; before, only through /proc. */
+	while ((rc = linkat(fd, "", dirfd, lname, AT_EMPTY_PATH)) == -1 &&
+	    errno == EINTR)
+		continue;
+	if (rc == 0 || errno == EEXIST)
+		return rc;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	while ((rc = linkat(AT_FDCWD, proc, dirfd, lname,
+	    AT_SYMLINK_FOLLOW)) == -1 && errno == EINTR)
+		continue;
+	return rc;
+}
+#endif
+
+/*
+ * Creates lname holding "PID HOST", or fails with EEXIST when it exists,
+ * never leaving it empty: a process killed at any moment leaves a lock
+ * that names it (and so is known stale) or none. Where the filesystem has
+ * unnamed files the lock is written as one and linked into place; else
+ * (NFS, FUSE) it is written under a name of its own, ".user.lock.HOST.PID",
+ * and linked (the way Exim and liblockfile make one on NFS), and a kill
+ * between the two leaves only that name behind.
+ */
+static int
+dotlock_create(int dirfd, const char *name, const char *lname)
+{
+	char text[DOTLOCK_TEXT_MAX], post[SPOOL_DOTLOCK_POST_MAX];
+	int len = snprintf(text, sizeof text, "%ld %s\n", (long)getpid(),
+	    lock_host());
+	struct stat st;
+	int fd, rc, saved;
+
+#ifdef O_TMPFILE
+	fd = spool_openat(dirfd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC,
+	    SPOOL_DOTLOCK_MODE);
+	if (fd != -1) {
+		if (spool_write_all(fd, text, (size_t)len) == -1 ||
+		    fchmod(fd, SPOOL_DOTLOCK_MODE) == -1)
+			goto fail;
+		rc = dotlock_link_unnamed(fd, dirfd, lname);
+		if (rc == 0 || errno == EEXIST)
+			goto out;
+		/* no way to name it here: the other way */
+		(void)close(fd);
+	} else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+		return -1;
+	}
+#endif
+	snprintf(post, sizeof post, ".%s.lock.%s.%ld", name, lock_host(),
+	    (long)getpid());
+	fd = spool_openat(dirfd, post, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, SPOOL_DOTLOCK_MODE);
+	if (fd == -1)
+		return -1;
+	if (spool_write_all(fd, text, (size_t)len) == -1) {
+		saved = errno;
+		(void)spool_unlinkat(dirfd, post);
+		(void)close(fd);
+		errno = saved;
+		return -1;
+	}
+	while ((rc = linkat(dirfd, post, dirfd, lname, 0)) == -1 &&
+	    errno == EINTR)
+		continue;
+	/* NFS may lose the reply of a link that was made: count the links. */
+	if (rc == -1 && errno != EEXIST && fstat(fd, &st) == 0 &&
+	    st.st_nlink == 2)
+		rc = 0;
+	saved = errno;
+	(void)spool_unlinkat(dirfd, post);
+	errno = saved;
+#ifdef O_TMPFILE
+out:
+#endif
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return rc;
+#ifdef O_TMPFILE
+fail:
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return -1;
+#endif
+}
+
+/*
+ * A dotlock is stale when it names a process of this host that is gone,
+ * or when nobody has refreshed it for SPOOL_DOTLOCK_STALE_SECS (a holder
+ * refreshes it every SPOOL_DOTLOCK_REFRESH_SECS). Other programs' locks
+ * (empty, or a bare PID that may be another host's) go by age alone.
+ * true when it was removed, or was gone already: try again at once.
+ */
+static bool
+dotlock_break_if_stale(int dirfd, const char *name, const char *lname)
+{
+	char text[DOTLOCK_TEXT_MAX + 1], host[SPOOL_HOST_MAX + 1], why[64];
+	struct stat seen, again;
+	long pid = 0;
+	ssize_t n = -1;
+	int fd;
+
+	if (fstatat(dirfd, lname, &seen, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT || errno == ESTALE;
+	fd = spool_openat(dirfd, lname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0);
+	if (fd != -1) {
+		while ((n = read(fd, text, sizeof text - 1)) == -1 &&
+		    errno == EINTR)
+			continue;
+		(void)close(fd);
+	}
+	text[n > 0 ? n : 0] = '\0';
+	why[0] = '\0';
+	if (sscanf(text, "%ld %" SPOOL_HOST_SCAN "s", &pid, host) == 2 &&
+	    strcmp(host, lock_host()) == 0 && pid > 0 && pid != getpid() &&
+	    kill((pid_t)pid, 0) == -1 && errno == ESRCH)
+		snprintf(why, sizeof why, "process %ld is gone", pid);
+	else if (time(NULL) - seen.st_mtime > SPOOL_DOTLOCK_STALE_SECS)
+		snprintf(why, sizeof why, "not refreshed for %lld s",
+		    (long long)(time(NULL) - seen.st_mtime));
+	if (why[0] == '\0')
+		return false;
+	/* Only the lock judged: a newer one may have taken its place. */
+	if (fstatat(dirfd, lname, &again, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT || errno == ESTALE;
+	if (again.st_ino != seen.st_ino || again.st_mtime != seen.st_mtime)
+		return false;
+	if (spool_unlinkat(dirfd, lname) == -1)
+		return errno == ENOENT;
+	log_warnx("mailbox %s: removed the stale lock file %s (%s)", name,
+	    lname, why);
+	return true;
+}
+
+static enum spool_status
+dotlock_take(int dirfd, const char *name, const struct timespec *deadline)
+{
+	char lname[SPOOL_DOTLOCK_NAME_MAX];
+	struct spool_backoff bo;
+
+#ifdef SPOOL_MUTANT_NO_DOTLOCK
+	(void)dotlock_create;
+	(void)dotlock_break_if_stale;
+	(void)deadline;
+	(void)lname;
+	(void)bo;
+	(void)name;
+	(void)dirfd;
+	return SPOOL_OK;
+#endif
+	dotlock_name(lname, name);
+	spool_backoff_init(&bo);
+	for (;;) {
+		if (dotlock_create(dirfd, name, lname) == 0)
+			return SPOOL_OK;
+		if (errno == EEXIST) {
+			if (dotlock_break_if_stale(dirfd, name, lname))
+				continue;
+		} else if (errno != ESTALE && errno != EINTR) {
+			log_warn("mailbox %s: cannot create the lock file %s",
+			    name, lname);
+			return spool_errno_status(errno);
+		}
+		if (spool_backoff_wait(&bo, deadline) == -1)
+			return SPOOL_LOCKED;
+	}
+}
+
+static void
+dotlock_drop(int dirfd, const char *name)
+{
+	char lname[SPOOL_DOTLOCK_NAME_MAX];
+
+	dotlock_name(lname, name);
+	if (spool_unlinkat(dirfd, lname) == -1 && errno != ENOENT)
+		log_warn("mailbox %s: removing the lock file %s", name, lname);
+}
+
+void
+spool_lock_refresh(int dirfd, const char *name)
+{
+	char lname[SPOOL_DOTLOCK_NAME_MAX];
+
+	dotlock_name(lname, name);
+	if (utimensat(dirfd, lname, NULL, AT_SYMLINK_NOFOLLOW) == -1)
+		log_warn("mailbox %s: refreshing the lock file %s", name, lname);
+}
+
+bool
+spool_refresh_due(struct timespec *next)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (next->tv_sec == 0) {
+		*next = now;
+		next->tv_sec += SPOOL_DOTLOCK_REFRESH_SECS;
+		return false;
+	}
+	if (now.tv_sec < next->tv_sec)
+		return false;
+	*next = now;
+	next->tv_sec += SPOOL_DOTLOCK_REFRESH_SECS;
+	return true;
+}
+
+static int
+fcntl_lock_now(int fd, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
+
+	while (fcntl(fd, F_SETLK, &fl) == -1) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+int
+spool_fcntl_lock_now(int fd)
+{
+	return fcntl_lock_now(fd, F_WRLCK);
+}
+
+/* fcntl, then flock where it is its own lock: 0, or -1 with errno. */
+static int
+kernel_locks_take(int fd, const struct timespec *deadline)
+{
+	struct spool_backoff bo;
+
+	spool_backoff_init(&bo);
+#ifndef SPOOL_MUTANT_NO_FCNTL
+	while (fcntl_lock_now(fd, F_WRLCK) == -1) {
+		if (errno != EAGAIN && errno != EACCES)
+			return -1;
+		if (spool_backoff_wait(&bo, deadline) == -1)
+			return -1;
+	}
+#endif
+#ifdef SPOOL_MUTANT_NO_FLOCK
+	return 0;
+#endif
+	if (!spool_fs_flock_separate(fd))
+		return 0;
+	while (spool_flock_now(fd, LOCK_EX) == -1) {
+		if (errno != EWOULDBLOCK)
+			return -1;
+		if (spool_backoff_wait(&bo, deadline) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Is the locked fd still what the name leads to? Asked of the server
+ * where the spool is shared: a rename over the mailbox on another host
+ * leaves our cached attributes saying one link.
+ */
+static enum lock_check
+lock_check(int dirfd, const char *name, int fd, struct stat *st)
+{
+	struct stat path_st;
+
+	if (spool_fresh_fstat(fd, st) == -1)
+		return errno == ESTALE && !LOCK_MUTANT_NO_ESTALE_RETRY ?
+		    LOCK_REPLACED : LOCK_ERROR;
+	if (st->st_nlink == 0)
+		return LOCK_REPLACED;
+	if (fstatat(dirfd, name, &path_st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT || (errno == ESTALE &&
+		    !LOCK_MUTANT_NO_ESTALE_RETRY) ? LOCK_REPLACED : LOCK_ERROR;
+	if (path_st.st_ino != st->st_ino || path_st.st_dev != st->st_dev)
+		return LOCK_REPLACED;
+	return LOCK_CURRENT;
+}
+
+enum spool_status
+spool_lock(int dirfd, const char *name, enum spool_create create,
+    const struct timespec *deadline, int *fdp, struct stat *st)
+{
+	struct spool_backoff bo;
+	enum spool_status status;
+	int fd = -1, saved;
+
+	*fdp = -1;
+	if ((status = dotlock_take(dirfd, name, deadline)) != SPOOL_OK)
+		return status;
+	spool_backoff_init(&bo);
+	for (;;) {
+		status = spool_file_open(dirfd, name, create, &fd, st);
+		if (status == SPOOL_OK && fd == -1) {
+			/* No mailbox, none wanted: nothing to hold. */
+			dotlock_drop(dirfd, name);
+			return SPOOL_OK;
+		}
+		if (status != SPOOL_OK) {
+			if (errno != ESTALE || LOCK_MUTANT_NO_ESTALE_RETRY)
+				goto fail;
+		} else if (kernel_locks_take(fd, deadline) == -1) {
+			if (errno != ESTALE || LOCK_MUTANT_NO_ESTALE_RETRY)
+				goto fail;
+		} else {
+			switch (lock_check(dirfd, name, fd, st)) {
+			case LOCK_CURRENT:
+				if (!S_ISREG(st->st_mode) ||
+				    st->st_uid != geteuid() || st->st_nlink != 1) {
+					errno = EPERM;
+					status = SPOOL_UNSAFE;
+					goto fail;
+				}
+				*fdp = fd;
+				return SPOOL_OK;
+			case LOCK_REPLACED:
+				break;
+			case LOCK_ERROR:
+				goto fail;
+			}
+		}
+		/*
+		 * Renamed over or removed while we waited, or a stale handle
+		 * on a shared filesystem: look the name up again, soon.
+		 */
+		if (fd != -1)
+			(void)close(fd);
+		fd = -1;
+		if (spool_backoff_wait(&bo, deadline) == -1) {
+			status = SPOOL_LOCKED;
+			goto fail;
+		}
+	}
+fail:
+	saved = errno;
+	if (status == SPOOL_OK)
+		status = spool_errno_status(saved);
+	if (fd != -1)
+		(void)close(fd);
+	dotlock_drop(dirfd, name);
+	errno = saved;
+	return status;
+}
+
+void
+spool_unlock(int dirfd, const char *name, int fd)
+{
+	int saved = errno;
+
+	if (fd != -1) {
+		if (spool_fs_flock_separate(fd))
+			(void)spool_flock_now(fd, LOCK_UN);
+		(void)fcntl_lock_now(fd, F_UNLCK);
+	}
+	dotlock_drop(dirfd, name);
+	errno = saved;
+}
