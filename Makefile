@@ -77,7 +77,8 @@ MANDIR    := $(PREFIX)/share/man/man8
 UNITDIR   := $(PREFIX)/lib/systemd/system
 XINETDDIR := /etc/xinetd.d
 
-.PHONY: all mutant run test check-sanitize valgrind bench fuzz install uninstall clean
+.PHONY: all mutant run test check-sanitize valgrind bench bench-locks fuzz \
+	install uninstall clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
 all: $(PROGRAMS) $(TEST_BINS)
@@ -124,7 +125,11 @@ $(BIN)/unit_%: $(B)/t/unit/unit_%.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON)
 # listed but cannot say what it was);
 # it is world-writable because smtpd drops root to nobody in the tests.
 SAN_LOGS := $(abspath $(B)/sanitizer-logs)
-test: all
+# Installs what the suite needs first (scripts/need.sh): the build itself
+# needs libcrypt's header.
+test:
+	@scripts/need.sh test
+	@$(MAKE) --no-print-directory all
 	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS) && chmod 1777 $(SAN_LOGS)
 	BIN=$(abspath $(BIN)) SANITIZE=$(SANITIZE) SAN_LOGS=$(SAN_LOGS) \
 	ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_leaks=1 \
@@ -164,6 +169,11 @@ run: all
 # make bench BENCH_ARGS=--quick for a short run.
 bench: all
 	bench/run.sh $(BENCH_ARGS)
+
+# What the locks of SPEC 6 cost against the tree before them, and the
+# same workloads on a two-mount GlusterFS spool (bench/locks.py).
+bench-locks: all
+	python3 bench/locks.py $(BENCH_ARGS)
 
 # libFuzzer (clang) harnesses, seeded from the transcript tests. A crash
 # stops the run and leaves its input in build/fuzz/crash-*: make it a

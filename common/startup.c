@@ -116,7 +116,8 @@ startup_drop(const struct startup_opts *o)
 
 	if (priv_drop(o->run_as, o->spool_dir, err, sizeof err) == -1)
 		startup_fatal(EX_NOPERM, "%s", err);
+	/* every mailbox operation makes a dotlock there first (SPEC 6) */
 	if (access(o->spool_dir, W_OK | X_OK) == -1)
-		startup_fatal(EX_CANTCREAT, "unable to write in %s: %s",
+		startup_fatal(EX_CANTCREAT, "cannot create lock files in %s: %s",
 		    o->spool_dir, strerror(errno));
 }

@@ -8,7 +8,9 @@
  */
 /* O_TMPFILE, AT_EMPTY_PATH and statx() where Linux has them; the code
    does without them elsewhere. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

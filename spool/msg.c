@@ -4,7 +4,9 @@
  * memory; larger ones spill to an unlinked file in the spool directory.
  */
 /* O_TMPFILE where Linux has it. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

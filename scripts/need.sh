@@ -1,0 +1,45 @@
+#!/bin/sh
+# need.sh test|ci: installs the Debian packages that make test (or CI's
+# further stages) need and this machine lacks, quietly, when run as root;
+# otherwise names them and the command that would install them, and goes
+# on (the tests that need a missing program skip themselves and say so).
+set -eu
+
+# command (or file) -> Debian package that provides it
+test_needs="
+bats:bats python3:python3 strace:strace mkpasswd:whois /usr/bin/time:time
+ip:iproute2 xinetd:xinetd stunnel:stunnel4 curl:curl openssl:openssl
+systemd-socket-activate:systemd groff:groff-base
+/usr/include/crypt.h:libcrypt-dev
+exim4:exim4-daemon-light procmail:procmail lockfile:procmail
+flock:util-linux runuser:util-linux
+glusterfsd:glusterfs-server glusterfs:glusterfs-client
+"
+ci_needs="cc:gcc make:make clang:clang valgrind:valgrind"
+
+case "${1:-test}" in
+test) needs=$test_needs ;;
+ci) needs="$test_needs $ci_needs" ;;
+*) echo "usage: $0 test|ci" >&2; exit 64 ;;
+esac
+
+missing=
+for pair in $needs; do
+	what=${pair%%:*} pkg=${pair#*:}
+	case "$what" in
+	/*) [ -e "$what" ] && continue ;;
+	*) command -v "$what" >/dev/null 2>&1 && continue ;;
+	esac
+	case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
+done
+[ -n "$missing" ] || exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+	echo "missing:$missing (as root: apt-get install$missing);" \
+	    "the tests that need them will be skipped"
+	exit 0
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
