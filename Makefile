@@ -5,6 +5,8 @@
 #   make test            run the whole bats suite under t/
 #   make check-sanitize  the same suite, built with -fsanitize=address,undefined
 #   make fuzz            each libFuzzer harness under fuzz/ for FUZZ_SECONDS
+#   make bench           speed against the floor and peer servers
+#   make bench-locks     what the locks cost; a GlusterFS spool
 #   make install         PREFIX (/usr/local) and DESTDIR honoured
 #   make uninstall
 #   make clean

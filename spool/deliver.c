@@ -207,10 +207,8 @@ out:
 	for (i = 0; i < n; i++) {
 		if (t[i].jfd != -1)
 			(void)close(t[i].jfd);
-		if (t[i].fd != -1) {
-			spool_unlock(m->dirfd, t[i].name, t[i].fd);
-			(void)close(t[i].fd);
-		}
+		if (t[i].fd != -1)
+			spool_unlock_close(m->dirfd, t[i].name, t[i].fd);
 	}
 	free(t);
 	free(buf);

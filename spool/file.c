@@ -65,8 +65,12 @@ spool_aux_name(char out[SPOOL_AUX_NAME_MAX], const char *name,
 int
 spool_dir_open(const char *dir)
 {
-	return spool_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-	    0);
+	int fd = spool_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC, 0);
+
+	if (fd != -1)
+		spool_fs_learn(fd);
+	return fd;
 }
 
 void

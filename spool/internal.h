@@ -87,6 +87,8 @@ enum spool_status spool_lock(int dirfd, const char *name,
 	    const struct timespec *deadline, int *fdp, struct stat *st);
 /* Releases what spool_lock() took; fd stays open. */
 void	spool_unlock(int dirfd, const char *name, int fd);
+/* The same, closing fd (which releases its kernel locks at once). */
+void	spool_unlock_close(int dirfd, const char *name, int fd);
 /* Touches the dotlock so others know its holder lives. */
 void	spool_lock_refresh(int dirfd, const char *name);
 /* true every SPOOL_DOTLOCK_REFRESH_SECS; *next starts zeroed. */
@@ -94,6 +96,9 @@ bool	spool_refresh_due(struct timespec *next);
 /* fcntl(F_SETLK) write lock on the whole file, once: 0 or -1 (EAGAIN). */
 int	spool_fcntl_lock_now(int fd);
 
+/* Remembers the spool directory's filesystem for the two below (a
+   process serves one spool: the first directory opened is it). */
+void	spool_fs_learn(int dirfd);
 /* The spool is on a filesystem that other hosts may share. */
 bool	spool_fs_shared(int fd);
 /* flock(2) there is a lock of its own, not a POSIX lock in disguise. */

@@ -76,11 +76,28 @@ static int kernel_locks_take(int fd, const struct timespec *deadline);
 static enum lock_check lock_check(int dirfd, const char *name, int fd,
 	    struct stat *st);
 
+/* The spool directory's filesystem, learned once: its files are on it. */
+static unsigned int spool_dir_fs;
+static bool spool_dir_fs_known;
+
+void
+spool_fs_learn(int dirfd)
+{
+	struct statfs sfs;
+
+	if (!spool_dir_fs_known && fstatfs(dirfd, &sfs) == 0) {
+		spool_dir_fs = (unsigned int)sfs.f_type;
+		spool_dir_fs_known = true;
+	}
+}
+
 static unsigned int
 fs_type(int fd)
 {
 	struct statfs sfs;
 
+	if (spool_dir_fs_known)
+		return spool_dir_fs;
 	if (fstatfs(fd, &sfs) == -1)
 		return 0;
 	return (unsigned int)sfs.f_type;
@@ -144,7 +161,7 @@ void
 spool_backoff_init(struct spool_backoff *bo)
 {
 	bo->usec = SPOOL_LOCK_POLL_MIN_USEC;
-	bo->seed = (unsigned int)getpid();
+	bo->seed = 0;		/* set at the first wait: most never wait */
 }
 
 int
@@ -162,6 +179,8 @@ spool_backoff_wait(struct spool_backoff *bo, const struct timespec *deadline)
 		return -1;
 	}
 	/* Half to all of the step, so waiters that met do not meet again. */
+	if (bo->seed == 0)
+		bo->seed = (unsigned int)getpid() ^ (unsigned int)now.tv_nsec;
 	bo->seed = bo->seed * 1103515245u + 12345u;
 	usec = bo->usec / 2 + (long)((bo->seed >> 8) % (unsigned long)(bo->usec / 2 + 1));
 	if (usec > left_usec)
@@ -239,19 +258,26 @@ dotlock_create(int dirfd, const char *name, const char *lname)
 	int fd, rc, saved;
 
 #ifdef O_TMPFILE
-	fd = spool_openat(dirfd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC,
-	    SPOOL_DOTLOCK_MODE);
-	if (fd != -1) {
-		if (spool_write_all(fd, text, (size_t)len) == -1 ||
-		    fchmod(fd, SPOOL_DOTLOCK_MODE) == -1)
-			goto fail;
-		rc = dotlock_link_unnamed(fd, dirfd, lname);
-		if (rc == 0 || errno == EEXIST)
-			goto out;
-		/* no way to name it here: the other way */
-		(void)close(fd);
-	} else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
-		return -1;
+	/* once told no (FUSE, NFS), a process does not ask again */
+	static bool no_tmpfile;
+
+	if (!no_tmpfile) {
+		fd = spool_openat(dirfd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC,
+		    SPOOL_DOTLOCK_MODE);
+		if (fd != -1) {
+			if (spool_write_all(fd, text, (size_t)len) == -1)
+				goto fail;
+			rc = dotlock_link_unnamed(fd, dirfd, lname);
+			if (rc == 0 || errno == EEXIST)
+				goto out;
+			/* no way to name it here: the other way */
+			(void)close(fd);
+		} else if (errno == EOPNOTSUPP || errno == EISDIR ||
+		    errno == EINVAL) {
+			no_tmpfile = true;
+		} else {
+			return -1;
+		}
 	}
 #endif
 	snprintf(post, sizeof post, ".%s.lock.%s.%ld", name, lock_host(),
@@ -547,6 +573,18 @@ fail:
 	dotlock_drop(dirfd, name);
 	errno = saved;
 	return status;
+}
+
+void
+spool_unlock_close(int dirfd, const char *name, int fd)
+{
+	int saved = errno;
+
+	/* closing releases fcntl and flock; the dotlock goes after them */
+	if (fd != -1)
+		(void)close(fd);
+	dotlock_drop(dirfd, name);
+	errno = saved;
 }
 
 void

@@ -200,8 +200,7 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 	 * blocks, which can take a while (11 ms for 31 MB on ext4 mounted
 	 * with discard).
 	 */
-	spool_unlock(b->dirfd, b->name, fd);
-	(void)close(fd);
+	spool_unlock_close(b->dirfd, b->name, fd);
 	if (spool_fsync(b->dirfd) == -1) {
 		log_warn("mailbox %s: fsync of the spool directory", b->name);
 		return spool_errno_status(errno);
@@ -209,8 +208,7 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 	return SPOOL_OK;
 unlock:
 	saved = errno;
-	spool_unlock(b->dirfd, b->name, fd);
-	(void)close(fd);
+	spool_unlock_close(b->dirfd, b->name, fd);
 	errno = saved;
 	return status;
 }

@@ -92,3 +92,18 @@ time.sleep(3)
 	sleep 1
 	[ "$(grep -c '^Subject: \(first\|second\)$' "$SPOOL2/alice")" -eq 2 ]
 }
+
+@test "GlusterFS: a POP3 session on mount 1 makes a second one on mount 2 [IN-USE]; deliveries through mount 2 go on" {
+	msg first | "$BIN/smtpd" "${SMTPD_ARGS[@]}" | grep -q '^250 2.0.0'
+	# the session lock is an fcntl lock, which the brick holds for both
+	runuser -u nobody -- "$BIN/spooltool" hold "$GDIR/m1/mail" alice 3 >"$BATS_TEST_TMPDIR/hold" &
+	holder=$!
+	while ! grep -q open "$BATS_TEST_TMPDIR/hold" 2>/dev/null; do sleep 0.05; done
+	run bash -c 'printf "USER alice\r\nPASS alice-pw\r\nQUIT\r\n" | "$@" | tr -d "\r"' \
+	    _ "$BIN/pop3d" -n test.example -s "$SPOOL2" -p "$USERS" -U nobody
+	echo "$output"
+	echo "$output" | grep -q '^-ERR \[IN-USE\]'
+	msg second | "$BIN/smtpd" -n test.example -s "$SPOOL2" -p "$USERS" -U nobody | grep -q '^250 2.0.0'
+	wait "$holder"
+	[ "$(grep -c '^Subject: \(first\|second\)$' "$SPOOL2/alice")" -eq 2 ]
+}
