@@ -136,6 +136,8 @@ spool_file_open(int dirfd, const char *name, enum spool_create create,
 		errno = saved;
 		return spool_errno_status(errno);
 	}
+	/* a journal is read only under the mailbox's locks: fresh then */
+	spool_drop_cache(fd);
 	*fdp = fd;
 	return SPOOL_OK;
 }

@@ -103,6 +103,8 @@ void	spool_fs_learn(int dirfd);
 bool	spool_fs_shared(int fd);
 /* flock(2) there is a lock of its own, not a POSIX lock in disguise. */
 bool	spool_fs_flock_separate(int fd);
+/* Where shared, forgets fd's cached pages: the next read asks the server. */
+void	spool_drop_cache(int fd);
 /* fstat(2), with the attributes asked of the server where shared. */
 int	spool_fresh_fstat(int fd, struct stat *st);
 

@@ -130,6 +130,17 @@ spool_fs_flock_separate(int fd)
 	return true;
 }
 
+void
+spool_drop_cache(int fd)
+{
+	/*
+	 * Pages cached before we held the lock may predate another host's
+	 * writes (a GlusterFS client serves them even to a new open).
+	 */
+	if (spool_fs_shared(fd))
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+}
+
 int
 spool_fresh_fstat(int fd, struct stat *st)
 {
@@ -544,6 +555,7 @@ spool_lock(int dirfd, const char *name, enum spool_create create,
 					status = SPOOL_UNSAFE;
 					goto fail;
 				}
+				spool_drop_cache(fd);
 				*fdp = fd;
 				return SPOOL_OK;
 			case LOCK_REPLACED:

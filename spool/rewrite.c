@@ -3,9 +3,9 @@
  * everything appended since the scan go to DIR/.user.rewrite, which is
  * fsync'ed and renamed over the mailbox; then DIR is fsync'ed. A crash
  * leaves the old file or the new one; the temporary is removed by the
- * next rewrite. The mailbox is opened again under the locks, not read
- * through the session's descriptor: that one's cached pages and size may
- * predate what another host appended.
+ * next rewrite. The mailbox is opened again under the locks (which drop
+ * its cached pages where the spool is shared), not read through the
+ * session's descriptor: its size may predate what another host appended.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -157,12 +157,6 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 		return status;
 	if (fd == -1)
 		return SPOOL_CHANGED;	/* removed since the scan */
-	/*
-	 * Pages another host's appends made stale must not be copied: drop
-	 * them (where the spool is local they are right, and cost a re-read).
-	 */
-	if (spool_fs_shared(fd))
-		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	if ((status = rewrite_check(b, fd, &st)) != SPOOL_OK)
 		goto unlock;
 

@@ -29,7 +29,11 @@
  *       that honours only fcntl renames over it), with attributes asked
  *       of the server where DIR is shared (statx AT_STATX_FORCE_SYNC): a
  *       client's cached attributes show one link on a file another host
- *       renamed over. A stale handle (ESTALE) opens the name again.
+ *       renamed over. A stale handle (ESTALE) opens the name again. Once
+ *       locked, the mailbox's and the journal's cached pages are dropped
+ *       there: a GlusterFS client serves pages another host's writes
+ *       made stale even to a new open, and a stale journal record could
+ *       roll back a delivery that was acknowledged.
  *     - Where flock is only a POSIX lock in disguise (NFS; GlusterFS's
  *       FUSE client), it would conflict with our own fcntl lock, and the
  *       fcntl lock already covers it: flock is skipped there.
