@@ -58,11 +58,10 @@ deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
     struct deliver_target *all, size_t count)
 {
 	struct timespec next_refresh = { 0, 0 };
-	off_t at;
-
 	char tail[2] = { '\n', '\n' }, head[SPOOL_HEAD_MAX];
 	const char *sep = "";
 	size_t sep_len = 0, head_len, k;
+	off_t at;
 	enum spool_status status;
 
 	/*

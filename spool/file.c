@@ -109,7 +109,7 @@ spool_file_open(int dirfd, const char *name, enum spool_create create,
 		}
 		if (fd == -1)
 			return spool_errno_status(errno);
-		if (spool_fresh_fstat(fd, st) == -1) {
+		if (fstat(fd, st) == -1) {
 			int saved = errno;
 
 			(void)close(fd);
@@ -136,8 +136,6 @@ spool_file_open(int dirfd, const char *name, enum spool_create create,
 		errno = saved;
 		return spool_errno_status(errno);
 	}
-	/* a journal is read only under the mailbox's locks: fresh then */
-	spool_drop_cache(fd);
 	*fdp = fd;
 	return SPOOL_OK;
 }

@@ -34,7 +34,7 @@
 /* Other programs read a dotlock to see who holds it. */
 #define SPOOL_DOTLOCK_MODE		0644
 /* "user.lock" */
-#define SPOOL_DOTLOCK_NAME_MAX	(USERS_NAME_MAX + sizeof ".lock")
+#define SPOOL_DOTLOCK_NAME_MAX	(USERS_NAME_MAX + sizeof USERS_LOCK_SUFFIX)
 /* ".user.lock.HOST.PID": a dotlock being made where files cannot be
    made unnamed */
 #define SPOOL_DOTLOCK_POST_MAX	(SPOOL_DOTLOCK_NAME_MAX + SPOOL_HOST_MAX + 24)

@@ -177,6 +177,8 @@ spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st,
 	status = spool_file_open(dirfd, jname, SPOOL_CREATE_NO, &jfd, &jst);
 	if (status != SPOOL_OK || jfd == -1)
 		return status;
+	/* read under the mailbox's locks: what another host wrote counts */
+	spool_drop_cache(jfd);
 	while ((n = pread(jfd, text, sizeof text - 1, 0)) == -1 &&
 	    errno == EINTR)
 		;

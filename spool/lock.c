@@ -48,6 +48,11 @@
 /* "PID HOST\n": who holds a dotlock, for the stale rule. */
 #define DOTLOCK_TEXT_MAX	(32 + SPOOL_HOST_MAX)
 
+#ifdef SPOOL_MUTANT_NO_DOTLOCK
+#define LOCK_MUTANT_NO_DOTLOCK		1
+#else
+#define LOCK_MUTANT_NO_DOTLOCK		0
+#endif
 #ifdef SPOOL_MUTANT_NO_ESTALE_RETRY
 #define LOCK_MUTANT_NO_ESTALE_RETRY	1
 #else
@@ -225,7 +230,7 @@ lock_host(void)
 static void
 dotlock_name(char out[SPOOL_DOTLOCK_NAME_MAX], const char *name)
 {
-	snprintf(out, SPOOL_DOTLOCK_NAME_MAX, "%s.lock", name);
+	snprintf(out, SPOOL_DOTLOCK_NAME_MAX, "%s" USERS_LOCK_SUFFIX, name);
 }
 
 #ifdef O_TMPFILE
@@ -291,8 +296,8 @@ dotlock_create(int dirfd, const char *name, const char *lname)
 		}
 	}
 #endif
-	snprintf(post, sizeof post, ".%s.lock.%s.%ld", name, lock_host(),
-	    (long)getpid());
+	snprintf(post, sizeof post, ".%s" USERS_LOCK_SUFFIX ".%s.%ld", name,
+	    lock_host(), (long)getpid());
 	fd = spool_openat(dirfd, post, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_NOFOLLOW | O_CLOEXEC, SPOOL_DOTLOCK_MODE);
 	if (fd == -1)
@@ -385,16 +390,8 @@ dotlock_take(int dirfd, const char *name, const struct timespec *deadline)
 	char lname[SPOOL_DOTLOCK_NAME_MAX];
 	struct spool_backoff bo;
 
-#ifdef SPOOL_MUTANT_NO_DOTLOCK
-	(void)dotlock_create;
-	(void)dotlock_break_if_stale;
-	(void)deadline;
-	(void)lname;
-	(void)bo;
-	(void)name;
-	(void)dirfd;
-	return SPOOL_OK;
-#endif
+	if (LOCK_MUTANT_NO_DOTLOCK)
+		return SPOOL_OK;
 	dotlock_name(lname, name);
 	spool_backoff_init(&bo);
 	for (;;) {
