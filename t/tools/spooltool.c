@@ -135,8 +135,10 @@ cmd_read(int argc, char **argv)
 		return 64;
 	if (!box_open(&b, argv, &rc))
 		return rc;
-	if (i < 1 || i > b.count)
+	if (i < 1 || i > b.count) {
+		spool_close(&b);
 		return 65;
+	}
 	st = spool_read(&b, i - 1, lines, crlf ? SPOOL_EOL_CRLF :
 	    SPOOL_EOL_ASIS, sink_stdout, NULL);
 	spool_close(&b);
@@ -155,13 +157,18 @@ cmd_delete(int argc, char **argv)
 		return 64;
 	if (!box_open(&b, argv, &rc))
 		return rc;
-	if ((deleted = calloc(b.count + 1, sizeof *deleted)) == NULL)
+	if ((deleted = calloc(b.count + 1, sizeof *deleted)) == NULL) {
+		spool_close(&b);
 		return 71;
+	}
 	for (int i = 3; i < argc; i++) {
 		size_t n = (size_t)atol(argv[i]);
 
-		if (n < 1 || n > b.count)
+		if (n < 1 || n > b.count) {
+			spool_close(&b);
+			free(deleted);
 			return 65;
+		}
 		deleted[n - 1] = true;
 	}
 	if (hold_secs > 0) {
@@ -189,10 +196,14 @@ cmd_pop(int argc, char **argv)
 	if (!box_open(&b, argv, &rc))
 		return rc;
 	i = (size_t)atol(argv[3]);
-	if (i < 1 || i > b.count)
+	if (i < 1 || i > b.count) {
+		spool_close(&b);	/* an empty box, when a race emptied it */
 		return 65;
-	if ((deleted = calloc(b.count, sizeof *deleted)) == NULL)
+	}
+	if ((deleted = calloc(b.count, sizeof *deleted)) == NULL) {
+		spool_close(&b);
 		return 71;
+	}
 	deleted[i - 1] = true;
 	st = spool_read(&b, i - 1, -1, SPOOL_EOL_ASIS, sink_stdout, NULL);
 	if (st == SPOOL_OK && fflush(stdout) == 0)
