@@ -35,14 +35,17 @@ load lib/helpers
 @test "an interactive client gets each reply before the next line is read" {
 	# The reply to A must arrive while the writer side still waits.
 	coproc LT { "$BIN/linetool" 512 5; }
-	# bash unsets LT_PID once it reaps the coprocess: keep the pid now.
+	# bash unsets LT_PID, and closes LT's descriptors, once it reaps the
+	# coprocess: keep the pid and a copy of the read end now.
 	pid=$LT_PID
+	exec {from}<&"${LT[0]}"
 	printf 'A\r\n' >&"${LT[1]}"
-	IFS= read -r -t 3 reply <&"${LT[0]}"
+	IFS= read -r -t 3 reply <&"$from"
 	[ "$reply" = "OK CRLF 1 A" ]
 	exec {LT[1]}>&-
-	IFS= read -r -t 3 reply <&"${LT[0]}"
+	IFS= read -r -t 3 reply <&"$from"
 	[ "$reply" = "EOF" ]
+	exec {from}<&-
 	wait "$pid"
 }
 
