@@ -20,6 +20,7 @@ startup_init(const char *prog, const char *client_line)
 	startup_prog = prog;
 	startup_client_line = client_line;
 	startup_to_stderr = isatty(STDERR_FILENO);
+	opterr = 0;
 }
 
 bool
@@ -73,6 +74,17 @@ startup_fatal(int code, const char *fmt, ...)
 	fputs(startup_client_line, stdout);
 	fflush(stdout);
 	exit(code);
+}
+
+void
+startup_bad_option(int opt, const char *usage)
+{
+	if (opt == ':')
+		startup_fatal(EX_USAGE, "option -%c needs an argument; %s",
+		    optopt, usage);
+	if (optopt > ' ' && optopt < 0x7f)
+		startup_fatal(EX_USAGE, "unknown option -%c; %s", optopt, usage);
+	startup_fatal(EX_USAGE, "unknown option; %s", usage);
 }
 
 long

@@ -14,8 +14,12 @@
 
 #include "common/users.h"
 
-/* The options of SPEC 2 that both programs take. */
-#define STARTUP_OPTSTRING	"s:p:n:t:U:w:lP"
+/*
+ * The options of SPEC 2 that both programs take. The leading ':' makes
+ * getopt(3) return ':' for a missing argument; startup_init() silences its
+ * own messages, which would go to the client's socket (SPEC 2).
+ */
+#define STARTUP_OPTSTRING	":s:p:n:t:U:w:lP"
 
 struct startup_opts {
 	const char	*spool_dir;	/* -s */
@@ -35,6 +39,13 @@ void	startup_init(const char *prog, const char *client_line);
  * STARTUP_OPTSTRING's (true), else leaves it to the program (false).
  */
 bool	startup_option(struct startup_opts *o, int opt, const char *arg);
+
+/*
+ * For getopt's '?' and ':': names the option at fault, then the usage
+ * line, as a startup failure (EX_USAGE).
+ */
+void	startup_bad_option(int opt, const char *usage)
+	    __attribute__((noreturn));
 
 void	startup_fatal(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));

@@ -31,7 +31,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING)) != -1)
 		if (!startup_option(&cfg.opts, opt, optarg))
-			startup_fatal(EX_USAGE, "usage: pop3d [-lP] [-s spool] "
+			startup_bad_option(opt, "usage: pop3d [-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
 			    "[-w secs]");
 	if (optind != argc)

@@ -103,7 +103,7 @@ main(int argc, char **argv)
 			    100000);
 			break;
 		default:
-			startup_fatal(EX_USAGE, "usage: smtpd [-lP] [-s spool] "
+			startup_bad_option(opt, "usage: smtpd [-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
 			    "[-w secs] [-d domain]... [-z bytes] [-r count] "
 			    "[-a aliases] [-c user] [-x relay-command]");

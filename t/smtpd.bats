@@ -151,6 +151,22 @@ PY
 	fi
 }
 
+@test "a bad option: nothing on stderr (the client's socket) without -l; with -l it names the option" {
+	for prog in smtpd pop3d; do
+		"$BIN/$prog" -Q </dev/null >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" && false || [ $? -eq 64 ]
+		[ ! -s "$BATS_TEST_TMPDIR/err" ] || { cat "$BATS_TEST_TMPDIR/err"; false; }
+		grep -Eq '^(421 |-ERR )' "$BATS_TEST_TMPDIR/out"
+		"$BIN/$prog" -s </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" && false || [ $? -eq 64 ]
+		[ ! -s "$BATS_TEST_TMPDIR/err" ]
+		run "$BIN/$prog" -l -Q </dev/null
+		[ "$status" -eq 64 ]
+		echo "$output" | grep -q 'unknown option -Q; usage:'
+		run "$BIN/$prog" -l -s </dev/null
+		echo "$output" | grep -q 'option -s needs an argument'
+		! echo "$output" | grep -q 'invalid option'
+	done
+}
+
 @test "a 50 MB one-line message: delivered, peak RSS bounded" {
 	[ "${SANITIZE:-0}" = 1 ] && skip "sanitizer runtimes inflate RSS"
 	{ printf "$HEAD"; head -c 50000000 /dev/zero | tr '\0' x; printf '\r\n.\r\nQUIT\r\n'; } >"$BATS_TEST_TMPDIR/big"
