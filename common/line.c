@@ -8,6 +8,8 @@
 
 static enum line_status line_fill(struct line_reader *r);
 static int line_wait(struct line_reader *r);
+static enum line_status line_take(struct line_reader *r, char *dst,
+	    size_t max, size_t *lenp, enum line_end *endp);
 
 void
 line_init(struct line_reader *r, int fd, int idle_secs)
@@ -96,8 +98,8 @@ line_fill(struct line_reader *r)
 	}
 }
 
-enum line_status
-line_read(struct line_reader *r, char *dst, size_t max, size_t *lenp,
+static enum line_status
+line_take(struct line_reader *r, char *dst, size_t max, size_t *lenp,
     enum line_end *endp)
 {
 	bool dropping = false;	/* inside a line already known to be over max */
@@ -168,4 +170,15 @@ void
 line_consume(struct line_reader *r, size_t n)
 {
 	r->start += n < r->end - r->start ? n : r->end - r->start;
+}
+
+enum line_status
+line_read(struct line_reader *r, char *dst, size_t max, size_t *lenp,
+    enum line_end *endp)
+{
+	enum line_status st = line_take(r, dst, max, lenp, endp);
+
+	if (st == LINE_OK || st == LINE_TOOLONG)
+		clock_gettime(CLOCK_MONOTONIC, &r->line_at);
+	return st;
 }

@@ -50,6 +50,9 @@ struct line_reader {
 	bool	 eof;
 	bool	 deadline_set;		/* a line is under way: deadline counts */
 	struct timespec deadline;	/* when the line under way times out */
+	/* CLOCK_MONOTONIC when line_read() last returned a line: failed
+	   logins are answered a fixed time after it (common/sasl.h). */
+	struct timespec line_at;
 	char	 buf[LINE_BUF_SIZE];
 };
 

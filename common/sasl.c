@@ -71,9 +71,21 @@ sasl_mech_plaintext(enum sasl_mech mech)
 }
 
 const char *
-sasl_mech_list(bool plaintext_ok)
+sasl_mech_list(struct sasl_offer offer)
 {
-	return plaintext_ok ? "CRAM-MD5 PLAIN LOGIN" : "CRAM-MD5";
+	static const char *const lists[2][2] = {
+		{ "", "CRAM-MD5" }, { "PLAIN LOGIN", "CRAM-MD5 PLAIN LOGIN" },
+	};
+
+	return lists[offer.plaintext][offer.cram_md5];
+}
+
+bool
+sasl_mech_offered(enum sasl_mech mech, struct sasl_offer offer)
+{
+	if (mech == SASL_CRAM_MD5)
+		return offer.cram_md5;
+	return sasl_mech_plaintext(mech) && offer.plaintext;
 }
 
 static enum sasl_result
@@ -236,7 +248,7 @@ sasl_cram_md5(const struct sasl_session *ss, struct sasl_buf *b, char *user,
 	sasl_keep_name(user, (const char *)b->data);
 	/* Only a {PLAIN} secret can key the HMAC. */
 	e = users_find(ss->users, (const char *)b->data);
-	if (e == NULL || e->scheme != USERS_PLAIN)
+	if (!users_plain_usable(e))
 		return SASL_FAILED;
 	md5_hmac(e->secret, strlen(e->secret), challenge, (size_t)n, digest);
 	md5_hex(digest, want);
@@ -250,11 +262,19 @@ sasl_cram_md5(const struct sasl_session *ss, struct sasl_buf *b, char *user,
 }
 
 void
-sasl_delay(int msecs)
+sasl_delay(const struct timespec *since, int msecs)
 {
-	struct timespec left = { msecs / 1000, (long)(msecs % 1000) * 1000000 };
+	struct timespec until = *since;
 
-	while (nanosleep(&left, &left) == -1 && errno == EINTR)
+	until.tv_sec += msecs / 1000;
+	until.tv_nsec += (long)(msecs % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	/* returns the error number itself, never -1 */
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
+	    EINTR)
 		;
 }
 

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "common/line.h"
 #include "common/reply.h"
@@ -48,17 +49,33 @@ struct sasl_session {
 	size_t			 line_max;	/* a response, CRLF included */
 };
 
+/*
+ * The mechanisms a session offers: CRAM-MD5 only when every user of the file
+ * could use it (SPEC 3, 4), plaintext ones as -P or the peer allows.
+ */
+struct sasl_offer {
+	bool	plaintext;
+	bool	cram_md5;
+};
+
 /* The mechanism named (any case), or SASL_MECH_NONE. */
 enum sasl_mech sasl_mech_find(const char *name);
 /* "PLAIN", "LOGIN", "CRAM-MD5". */
 const char *sasl_mech_name(enum sasl_mech mech);
 /* PLAIN and LOGIN carry the password itself: they follow -P (SPEC 2). */
 bool	sasl_mech_plaintext(enum sasl_mech mech);
-/* The mechanisms to offer, space-separated, strongest first. */
-const char *sasl_mech_list(bool plaintext_ok);
+/* The mechanisms to offer, space-separated, strongest first; may be "". */
+const char *sasl_mech_list(struct sasl_offer offer);
+/* Whether mech is among those offered. */
+bool	sasl_mech_offered(enum sasl_mech mech, struct sasl_offer offer);
 
-/* Waits msecs: a failed login is not answered fast (SPEC 3, 4). */
-void	sasl_delay(int msecs);
+/*
+ * Waits until msecs after since (CLOCK_MONOTONIC; the line reader's
+ * line_at, when the credentials arrived): a failed login is answered late
+ * (SPEC 3, 4), and at the same moment whatever the check cost, so that
+ * an unknown user, a {PLAIN} and a hashed secret cannot be told apart.
+ */
+void	sasl_delay(const struct timespec *since, int msecs);
 
 /*
  * Runs mechanism mech. initial is the initial response as sent (base64,

@@ -170,6 +170,9 @@ users_load(struct users *u, const char *path, size_t max_bytes)
 		u->entries[kept++] = u->entries[i];
 	}
 	u->count = kept;
+	u->all_plain = kept > 0;
+	for (size_t i = 0; i < kept; i++)
+		u->all_plain &= u->entries[i].scheme == USERS_PLAIN;
 	return 0;
 fail:
 	saved = errno;
@@ -205,6 +208,12 @@ users_find(const struct users *u, const char *name)
 }
 
 bool
+users_plain_usable(const struct users_entry *e)
+{
+	return e != NULL && e->scheme == USERS_PLAIN && e->secret[0] != '\0';
+}
+
+bool
 users_pass_verify(const struct users *u, const struct users_entry *e,
     const char *pass, size_t len)
 {
@@ -212,9 +221,14 @@ users_pass_verify(const struct users *u, const struct users_entry *e,
 	bool clean = strlen(pass) == len;
 	const char *hash;
 
-	if (e != NULL && e->scheme == USERS_PLAIN)
-		return secret_equal(pass, len, e->secret, strlen(e->secret)) &&
-		    clean;
+	if (e != NULL && e->scheme == USERS_PLAIN) {
+		if (users_plain_usable(e) && clean &&
+		    secret_equal(pass, len, e->secret, strlen(e->secret)))
+			return true;
+		/* a failure costs what an unknown user's does */
+		(void)crypt(pass, u->dummy_hash);
+		return false;
+	}
 	hash = crypt(pass, e != NULL ? e->secret : u->dummy_hash);
 	if (e == NULL || hash == NULL || hash[0] == '*')
 		return false;

@@ -3,9 +3,12 @@
  * passwd-file: "name:{SCHEME}secret[:ignored...]", '#' comments.
  *
  * users_name_valid() is the one check every user name passes before any
- * path is built from it. Lookups ignore case. users_pass_verify() does the
- * same work for an unknown user as for a known one (a crypt(3) of the
- * file's first hash), so timing tells nothing about which names exist.
+ * path is built from it. Lookups ignore case. Every failure of
+ * users_pass_verify() costs one crypt(3) (of the file's first hash when
+ * the user is unknown or has a {PLAIN} secret), so that the work done
+ * tells nothing about which names exist; the callers also answer all
+ * failures at one fixed delay (common/sasl.h). An empty secret never
+ * authenticates.
  */
 #ifndef COMMON_USERS_H
 #define COMMON_USERS_H
@@ -36,6 +39,8 @@ struct users {
 	char			*text;		/* the file; entries point here */
 	size_t			 text_len;
 	const char		*dummy_hash;	/* crypt(3) work for unknown users */
+	bool			 all_plain;	/* every user has a {PLAIN} secret:
+						   APOP, CRAM-MD5 may be offered */
 };
 
 /*
@@ -54,6 +59,9 @@ const struct users_entry *users_find(const struct users *u, const char *name);
  * True when pass (len bytes, NUL-terminated) is the password of e. e may be
  * NULL (unknown user): the same work is done and the answer is false.
  */
+/* e has a non-empty {PLAIN} secret: APOP and CRAM-MD5 can check it. */
+bool	users_plain_usable(const struct users_entry *e);
+
 bool	users_pass_verify(const struct users *u, const struct users_entry *e,
 	    const char *pass, size_t len);
 

@@ -79,10 +79,11 @@ fuzz_input(const uint8_t *data, size_t size)
 }
 
 /* Failed logins wait a second in the servers; not here (-Wl,--wrap). */
-void	__wrap_sasl_delay(int msecs);
+void	__wrap_sasl_delay(const struct timespec *since, int msecs);
 void
-__wrap_sasl_delay(int msecs)
+__wrap_sasl_delay(const struct timespec *since, int msecs)
 {
+	(void)since;
 	(void)msecs;
 }
 

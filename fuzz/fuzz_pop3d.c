@@ -43,13 +43,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&s, 0, sizeof s);
 	s.cfg = &cfg;
 	s.client = "fuzz";
-	s.plaintext_ok = size > 0 && (data[0] & 1);
+	s.sasl.plaintext = size > 0 && (data[0] & 1);
+	s.sasl.cram_md5 = size > 0 && (data[0] & 2);
 	line_init(&s.in, fd, cfg.opts.idle_secs);
 	reply_init(&s.out, devnull, cfg.opts.idle_secs);
 	s.in.before_block = reply_flush_hook;
 	s.in.before_block_arg = &s.out;
 	pop_set_state(&s, POP_ST_AUTH);
-	strcpy(s.timestamp, "<1.2.3@fuzz.example>");
+	strcpy(s.timestamp, s.sasl.cram_md5 ? "<1.2.3@fuzz.example>" : "");
 	pop_session_run(&s);
 	pop_session_end(&s);
 	close(fd);

@@ -69,7 +69,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&s, 0, sizeof s);
 	s.cfg = &cfg;
 	s.client = "fuzz";
-	s.plaintext_ok = size > 0 && (data[0] & 1);
+	s.sasl.plaintext = size > 0 && (data[0] & 1);
+	s.sasl.cram_md5 = size > 0 && (data[0] & 2);
 	s.mailboxes = mailboxes;
 	s.mailbox_max = cfg.users.count + 1;
 	s.remote = remote;

@@ -35,6 +35,9 @@ pop_timestamp_make(struct pop_session *s)
 {
 	struct timespec now;
 
+	s->timestamp[0] = '\0';
+	if (!s->sasl.cram_md5)
+		return;
 	if (clock_gettime(CLOCK_REALTIME, &now) == -1)
 		now = (struct timespec){ time(NULL), 0 };
 	snprintf(s->timestamp, sizeof s->timestamp, "<%ld.%jd.%09ld@%s>",
@@ -47,7 +50,7 @@ enum reply_id
 pop_cmd_user(struct pop_session *s, char **argv, size_t argc)
 {
 	(void)argc;
-	if (!s->plaintext_ok)
+	if (!s->sasl.plaintext)
 		return R_PLAINTEXT;
 	snprintf(s->user, sizeof s->user, "%s", argv[0]);
 	s->user_given = true;
@@ -79,6 +82,9 @@ pop_cmd_apop(struct pop_session *s, char **argv, size_t argc)
 	const struct users_entry *e = users_find(&s->cfg->users, argv[0]);
 
 	(void)argc;
+	/* RFC 1939 7: no timestamp in the greeting, no APOP (SPEC 4) */
+	if (s->timestamp[0] == '\0')
+		return R_APOP_OFF;
 	if (!pop_apop_digest_ok(s, e, argv[1]))
 		return pop_login_failed(s, argv[0], "apop");
 	return pop_login(s, e, "apop");
@@ -104,7 +110,7 @@ pop_cmd_auth(struct pop_session *s, char **argv, size_t argc)
 		char list[64], *word, *save;
 
 		snprintf(list, sizeof list, "%s",
-		    sasl_mech_list(s->plaintext_ok));
+		    sasl_mech_list(s->sasl));
 		reply_write(&s->out, "+OK\r\n", 5);
 		for (word = strtok_r(list, " ", &save); word != NULL;
 		    word = strtok_r(NULL, " ", &save))
@@ -114,8 +120,11 @@ pop_cmd_auth(struct pop_session *s, char **argv, size_t argc)
 	}
 	if ((mech = sasl_mech_find(argv[0])) == SASL_MECH_NONE)
 		return R_AUTH_MECH;
-	if (sasl_mech_plaintext(mech) && !s->plaintext_ok)
+	if (sasl_mech_plaintext(mech) && !s->sasl.plaintext)
 		return R_PLAINTEXT;
+	/* CRAM-MD5 is not offered when some secret is a hash (SPEC 4) */
+	if (!sasl_mech_offered(mech, s->sasl))
+		return R_AUTH_MECH;
 	s->user_given = false;
 	switch (sasl_authenticate(&ss, mech, argc == 2 ? argv[1] : NULL, user,
 	    &e)) {
@@ -155,7 +164,7 @@ pop_apop_digest_ok(const struct pop_session *s, const struct users_entry *e,
 	for (size_t i = 0; i < MD5_HEX_LEN; i++)
 		got[i] = (char)tolower((unsigned char)digest[i]);
 	got[MD5_HEX_LEN] = '\0';
-	if (e == NULL || e->scheme != USERS_PLAIN)
+	if (!users_plain_usable(e))
 		return false;
 	md5_init(&md5);
 	md5_update(&md5, s->timestamp, strlen(s->timestamp));

@@ -12,6 +12,7 @@
 #include "common/line.h"
 #include "common/peer.h"
 #include "common/reply.h"
+#include "common/sasl.h"
 #include "common/startup.h"
 #include "common/users.h"
 #include "pop3d/params.h"
@@ -30,7 +31,7 @@ enum reply_id {
 	R_DONE, R_USER_OK, R_DELETED, R_BYE,
 	R_UNKNOWN, R_TOOLONG, R_NUL, R_STATE, R_SYNTAX, R_BAD_NUMBER,
 	R_NO_MSG, R_MSG_DELETED, R_NEED_USER, R_PLAINTEXT,
-	R_AUTH_FAILED, R_AUTH_CLOSING, R_AUTH_MECH, R_AUTH_CANCELLED,
+	R_AUTH_FAILED, R_AUTH_CLOSING, R_AUTH_MECH, R_APOP_OFF, R_AUTH_CANCELLED,
 	R_AUTH_MALFORMED, R_INUSE, R_LOCKED, R_OPEN_FAILED, R_NOT_MBOX,
 	R_READ_FAILED, R_COMMIT_FAILED, R_CHANGED, R_TOO_MANY_ERRORS, R_TIMEOUT,
 	R_COUNT
@@ -47,13 +48,14 @@ struct pop_session {
 	struct reply_writer	 out;
 	struct peer		 peer;
 	const char		*client;	/* for logs: address or "local" */
-	bool			 plaintext_ok;	/* USER/PASS offered */
+	struct sasl_offer	 sasl;		/* plaintext: USER/PASS too */
 	enum pop_state		 state;
 	bool			 quit;
 	const char		*end_how;	/* for the log: "quit", "eof" */
 	int			 errors;
 	int			 auth_failures;
-	char			 timestamp[POP_TIMESTAMP_MAX + 1];	/* APOP */
+	char			 timestamp[POP_TIMESTAMP_MAX + 1];	/* APOP;
+				   "" when not offered */
 	/* AUTHORIZATION: the name USER gave, checked only at PASS. */
 	bool			 user_given;
 	char			 user[POP_CMDLINE_MAX];

@@ -63,6 +63,7 @@ static const char *const pop_replies[R_COUNT] = {
 	[R_AUTH_CLOSING]	= "-ERR [AUTH] Authentication failed, closing "
 				  "connection",
 	[R_AUTH_MECH]		= "-ERR Unrecognized authentication mechanism",
+	[R_APOP_OFF]		= "-ERR APOP is not offered here",
 	[R_AUTH_CANCELLED]	= "-ERR Authentication cancelled",
 	[R_AUTH_MALFORMED]	= "-ERR Malformed authentication response",
 	[R_INUSE]		= "-ERR [IN-USE] Mailbox in use by another "
@@ -114,6 +115,7 @@ pop_counts_as_error(enum reply_id id)
 	case R_SYNTAX:
 	case R_BAD_NUMBER:
 	case R_NEED_USER:
+	case R_APOP_OFF:
 	case R_AUTH_MALFORMED:
 		return true;
 	default:
@@ -176,8 +178,8 @@ pop_session_run(struct pop_session *s)
 	enum line_end end;
 	size_t len = 0;		/* of the last line read; TOOLONG stores none */
 
-	reply_printf(&s->out, "+OK %s POP3 ready %s\r\n", s->cfg->hostname,
-	    s->timestamp);
+	reply_printf(&s->out, "+OK %s POP3 ready%s%s\r\n", s->cfg->hostname,
+	    s->timestamp[0] != '\0' ? " " : "", s->timestamp);
 	s->end_how = "quit";
 	while (!s->quit && !s->out.failed) {
 		switch (line_read(&s->in, line, sizeof line, &len, &end)) {
@@ -204,7 +206,7 @@ pop_session_run(struct pop_session *s)
 		secret_wipe(line, len);
 		if (reply == R_AUTH_FAILED) {
 			(void)reply_flush(&s->out);
-			sasl_delay(POP_AUTH_DELAY_MSECS);
+			sasl_delay(&s->in.line_at, POP_AUTH_DELAY_MSECS);
 			if (++s->auth_failures >= POP_AUTH_FAILURES_MAX) {
 				s->end_how = "too many failed logins";
 				pop_reply(s, R_AUTH_CLOSING);

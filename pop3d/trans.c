@@ -73,13 +73,16 @@ pop_totals(const struct pop_session *s, size_t *count, off_t *octets)
 enum reply_id
 pop_cmd_capa(struct pop_session *s, char **argv, size_t argc)
 {
+	const char *mechs = sasl_mech_list(s->sasl);
+
 	(void)argv;
 	(void)argc;
 	reply_printf(&s->out, "+OK Capability list follows\r\nTOP\r\n%s"
-	    "UIDL\r\nSASL %s\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
+	    "UIDL\r\n%s%s%sRESP-CODES\r\nAUTH-RESP-CODE\r\n"
 	    "PIPELINING\r\nEXPIRE NEVER\r\nIMPLEMENTATION pop3d\r\n.\r\n",
-	    s->plaintext_ok ? "USER\r\n" : "",
-	    sasl_mech_list(s->plaintext_ok));
+	    s->sasl.plaintext ? "USER\r\n" : "",
+	    mechs[0] != '\0' ? "SASL " : "", mechs,
+	    mechs[0] != '\0' ? "\r\n" : "");
 	return R_SENT;
 }
 

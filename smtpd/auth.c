@@ -36,8 +36,11 @@ smtp_cmd_auth(struct smtp_session *s, char *arg)
 		return R_SYNTAX;
 	if ((mech = sasl_mech_find(arg)) == SASL_MECH_NONE)
 		return R_AUTH_MECH;
-	if (sasl_mech_plaintext(mech) && !s->plaintext_ok)
+	if (sasl_mech_plaintext(mech) && !s->sasl.plaintext)
 		return R_AUTH_ENCRYPT;
+	/* CRAM-MD5 is not offered when some secret is a hash (SPEC 3) */
+	if (!sasl_mech_offered(mech, s->sasl))
+		return R_AUTH_MECH;
 	switch (sasl_authenticate(&ss, mech, *initial != '\0' ? initial : NULL,
 	    user, &e)) {
 	case SASL_OK:

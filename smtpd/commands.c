@@ -57,13 +57,17 @@ enum reply_id
 smtp_cmd_ehlo(struct smtp_session *s, char *arg)
 {
 	enum reply_id r = smtp_greet(s, arg, true);
+	const char *mechs = sasl_mech_list(s->sasl);
 
 	if (r != R_SENT)
 		return r;
 	reply_printf(&s->out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %jd\r\n"
-	    "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n"
-	    "250-AUTH %s\r\n250 HELP\r\n", s->cfg->hostname,
-	    (intmax_t)s->cfg->max_msg_size, sasl_mech_list(s->plaintext_ok));
+	    "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n",
+	    s->cfg->hostname, (intmax_t)s->cfg->max_msg_size);
+	/* RFC 4954 3: no AUTH keyword when no mechanism is on offer */
+	if (mechs[0] != '\0')
+		reply_printf(&s->out, "250-AUTH %s\r\n", mechs);
+	reply_printf(&s->out, "250 HELP\r\n");
 	return R_SENT;
 }
 

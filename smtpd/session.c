@@ -227,7 +227,7 @@ smtp_session_run(struct smtp_session *s)
 		secret_wipe(line, len);
 		if (reply == R_AUTH_FAILED) {
 			(void)reply_flush(&s->out);
-			sasl_delay(SMTP_AUTH_DELAY_MSECS);
+			sasl_delay(&s->in.line_at, SMTP_AUTH_DELAY_MSECS);
 		}
 		if (reply != R_SENT && reply != R_NONE)
 			reply_printf(&s->out, "%s\r\n", smtp_replies[reply]);

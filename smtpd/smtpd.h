@@ -13,6 +13,7 @@
 #include "common/peer.h"
 #include "common/aliases.h"
 #include "common/reply.h"
+#include "common/sasl.h"
 #include "common/startup.h"
 #include "common/users.h"
 #include "smtpd/address.h"
@@ -60,7 +61,7 @@ struct smtp_session {
 	struct reply_writer	 out;
 	struct peer		 peer;
 	const char		*client;	/* for logs: address or "local" */
-	bool			 plaintext_ok;	/* AUTH PLAIN, LOGIN offered */
+	struct sasl_offer	 sasl;		/* the AUTH mechanisms offered */
 	bool			 tls;		/* a TLS wrapper says so */
 	char			 auth_user[USERS_NAME_MAX + 1];	/* "" if none */
 	int			 auth_failures;

@@ -82,6 +82,27 @@ activate() {
 	echo "$output" | grep -q '^sent by curl'
 }
 
+@test "curl at its defaults, with a {SHA512-CRYPT} user: AUTH, an LF text file uploaded, POP3 login; CRAM-MD5 and APOP not offered" {
+	sp=$(free_port) pp=$(free_port)
+	activate "127.0.0.1:$sp" "$BIN/smtpd" "${SMTPD_ARGS[@]}" -l
+	activate "127.0.0.1:$pp" "$BIN/pop3d" "${POP3D_ARGS[@]}" -l
+	wait_port 127.0.0.1 "$sp"
+	wait_port 127.0.0.1 "$pp"
+	# an ordinary text file: LF line ends, and a line of one dot
+	printf 'Subject: an LF file\n\nline one\n.\nline three\n' >"$BATS_TEST_TMPDIR/msg"
+	run curl -sS --user bob:bob-pw "smtp://127.0.0.1:$sp" --mail-from a@b.example \
+	    --mail-rcpt bob@test.example --upload-file "$BATS_TEST_TMPDIR/msg"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q 'auth client=::ffff:127.0.0.1 user=bob mech=PLAIN\|auth client=127.0.0.1 user=bob mech=PLAIN' "$BATS_TEST_TMPDIR/activate.log"
+	run curl -sS "pop3://bob:bob-pw@127.0.0.1:$pp/1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	body=$(echo "$output" | tr -d '\r' | sed -n '/^$/,$p')
+	[ "$body" = $'\nline one\n.\nline three' ]
+	grep -q 'login client=[^ ]* user=bob method=PLAIN' "$BATS_TEST_TMPDIR/activate.log"
+}
+
 # xinetd_service PROG PORT: the shipped xinetd.d/PROG, with the port, the
 # paths and the loopback address filled in, and the sanitizer settings
 # let through (xinetd clears the environment).

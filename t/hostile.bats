@@ -198,6 +198,26 @@ PY
 	done
 }
 
+# timing PROGRAM ARGS...: t/lib/timing.py over 50 sessions; fails when
+# two causes of a failed login differ by 0.3 ms or more in their medians.
+failure_timing() {
+	local proto="$1"
+	shift
+	run python3 "$BATS_TEST_DIRNAME/lib/timing.py" "$proto" 50 "$@"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	spread=$(echo "$output" | sed -n 's/^spread //p')
+	awk -v s="$spread" 'BEGIN { exit !(s < 0.3) }'
+}
+
+@test "a failed login takes the same time for an unknown user, a {PLAIN} and a hashed secret (pop3d USER/PASS)" {
+	failure_timing pop3d "$BIN/pop3d" "${POP3D_ARGS[@]}"
+}
+
+@test "a failed AUTH takes the same time for an unknown user, a {PLAIN} and a hashed secret (smtpd AUTH PLAIN)" {
+	failure_timing smtpd "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+}
+
 # Held elsewhere:
 #  the classic smuggling variants, NUL in commands, 512/513/100 KB command
 #    lines, the 50 MB one-line message with its RSS bound: smtpd.bats

@@ -99,7 +99,8 @@ sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(200000)))
 
 @test "poplib drives a whole session: stat, list, uidl, retr, top, dele, quit; then apop" {
 	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
-	run python3 - "$BIN/pop3d" "${POP3D_ARGS[@]}" <<'PY'
+	# every secret {PLAIN}, so that APOP is offered
+	run python3 - "$BIN/pop3d" "${POP3D_ARGS[@]}" -p "$PLAIN_USERS" <<'PY'
 import sys
 from pipeclients import PipePOP3
 box = PipePOP3(sys.argv[1:])
@@ -244,6 +245,7 @@ pop_env() {
 
 @test "plaintext logins follow -P: pipe, loopback and TLS yes; other peers only with -P; APOP always" {
 	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	POP3D_ARGS+=(-p "$PLAIN_USERS")
 	plain=$'CAPA\r\nUSER alice\r\nPASS alice-pw\r\nQUIT\r\n'
 	apop=$'APOP alice @APOP:alice-pw@\r\nQUIT\r\n'
 	sasl=$'AUTH\r\nAUTH PLAIN AGFsaWNlAGFsaWNlLXB3\r\nAUTH LOGIN\r\nAUTH CRAM-MD5\r\n@CRAM:alice:alice-pw@\r\nQUIT\r\n'
@@ -513,3 +515,21 @@ PY
 	[ "$(cat "$BATS_TEST_TMPDIR/rss")" -lt 8192 ]
 	[ "$(stat -c %s "$BATS_TEST_TMPDIR/out")" -gt 20000000 ]
 }
+
+@test "an empty {PLAIN} secret never logs in: PASS, AUTH PLAIN, APOP, CRAM-MD5; smtpd AUTH likewise" {
+	printf 'demo:{PLAIN}\nalice:{PLAIN}alice-pw\n' >"$SPOOL/empty"
+	chmod 0644 "$SPOOL/empty"
+	empty=$(printf '\0demo\0' | base64 -w0)
+	pop_env $'USER demo\r\nPASS \r\nAUTH PLAIN '"$empty"$'\r\nAPOP demo @APOP:@\r\nQUIT\r\n' -- -p "$SPOOL/empty"
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^-ERR \[AUTH\] Authentication failed')" -eq 2 ]
+	! echo "$output" | grep -q '^+OK Logged in'
+	pop_env $'AUTH CRAM-MD5\r\n@CRAM:demo:@\r\nQUIT\r\n' -- -p "$SPOOL/empty"
+	echo "$output"
+	echo "$output" | grep -q '^-ERR \[AUTH\] Authentication failed'
+	run bash -c 'printf "$0" | "$@" | tr -d "\r"' "EHLO c\r\nAUTH PLAIN $empty\r\nQUIT\r\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -p "$SPOOL/empty"
+	echo "$output"
+	echo "$output" | grep -qx '535 5.7.8 Authentication credentials invalid'
+}
+

@@ -245,7 +245,7 @@ PY
 @test "the third failed AUTH ends the session with 421" { transcript 17-auth-three-failures; }
 
 @test "smtplib logs in with each mechanism, with and without initial responses, and sends" {
-	run python3 - "$BIN/smtpd" "${SMTPD_ARGS[@]}" <<'PY'
+	run python3 - "$BIN/smtpd" "${SMTPD_ARGS[@]}" -p "$PLAIN_USERS" <<'PY'
 import sys
 from pipeclients import PipeSMTP
 argv = sys.argv[1:]
@@ -295,28 +295,35 @@ PY
 	[ "${lines[14]}" = "221 2.0.0 Bye" ]
 }
 
-@test "AUTH PLAIN and LOGIN follow -P; CRAM-MD5 is offered to everyone" {
+@test "AUTH PLAIN and LOGIN follow -P; CRAM-MD5 only when every secret is {PLAIN}" {
 	plain=$(printf '\0alice\0alice-pw' | base64 -w0)
-	for case in '|-|yes' '127.0.0.1|-|yes' '::1|-|yes' '192.0.2.7|-|no' \
-	    '::ffff:192.0.2.7|-|no' '192.0.2.7|-P|yes' '192.0.2.7|SSL_PROTOCOL=TLSv1.3|yes'; do
-		IFS='|' read -r addr extra want <<<"$case"
-		envs=("TCPREMOTEIP=$addr") args=()
-		[[ "$extra" != *=* ]] || envs+=("$extra")
-		[ "$extra" != -P ] || args=(-P)
-		run bash -c 'printf "$0" | env "$@" | tr -d "\r"' \
-		    "EHLO c\r\nAUTH PLAIN $plain\r\nQUIT\r\n" "${envs[@]}" \
-		    "$BIN/smtpd" "${SMTPD_ARGS[@]}" "${args[@]}"
-		echo "peer '$addr' $extra: $output"
-		if [ "$want" = yes ]; then
-			echo "$output" | grep -qx '250-AUTH CRAM-MD5 PLAIN LOGIN'
-			echo "$output" | grep -qx '235 2.7.0 Authentication successful'
-		else
-			echo "$output" | grep -qx '250-AUTH CRAM-MD5'
-			echo "$output" | grep -qx '538 5.7.11 Encryption required for requested authentication mechanism'
+	for users in "$PLAIN_USERS" "$USERS"; do
+		cram="CRAM-MD5 " only_cram='250-AUTH CRAM-MD5'
+		if [ "$users" = "$USERS" ]; then
+			# bob's secret is a hash, which CRAM-MD5 cannot use
+			cram= only_cram='250 HELP'
 		fi
+		for case in '|-|yes' '127.0.0.1|-|yes' '::1|-|yes' '192.0.2.7|-|no' \
+		    '::ffff:192.0.2.7|-|no' '192.0.2.7|-P|yes' '192.0.2.7|SSL_PROTOCOL=TLSv1.3|yes'; do
+			IFS='|' read -r addr extra want <<<"$case"
+			envs=("TCPREMOTEIP=$addr") args=()
+			[[ "$extra" != *=* ]] || envs+=("$extra")
+			[ "$extra" != -P ] || args=(-P)
+			run bash -c 'printf "$0" | env "$@" | tr -d "\r"' \
+			    "EHLO c\r\nAUTH PLAIN $plain\r\nQUIT\r\n" "${envs[@]}" \
+			    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -p "$users" "${args[@]}"
+			echo "$users peer '$addr' $extra: $output"
+			if [ "$want" = yes ]; then
+				echo "$output" | grep -qx "250-AUTH ${cram}PLAIN LOGIN"
+				echo "$output" | grep -qx '235 2.7.0 Authentication successful'
+			else
+				[ "$(echo "$output" | grep -A1 '^250-SMTPUTF8' | tail -n 1)" = "$only_cram" ]
+				echo "$output" | grep -qx '538 5.7.11 Encryption required for requested authentication mechanism'
+			fi
+		done
 	done
 	# CRAM-MD5 from a remote peer
-	run env TCPREMOTEIP=192.0.2.7 python3 - "$BIN/smtpd" "${SMTPD_ARGS[@]}" <<'PY'
+	run env TCPREMOTEIP=192.0.2.7 python3 - "$BIN/smtpd" "${SMTPD_ARGS[@]}" -p "$PLAIN_USERS" <<'PY'
 import sys
 from pipeclients import PipeSMTP
 s = PipeSMTP(sys.argv[1:])
@@ -325,6 +332,14 @@ print(s.login("alice", "alice-pw")[0])
 s.quit()
 PY
 	[ "$output" = 235 ]
+	# not offered, not taken: 504, and no strike against the client
+	cram=$(printf 'alice 0123456789abcdef0123456789abcdef' | base64 -w0)
+	run bash -c 'printf "$0" | "$@" | tr -d "\r"' \
+	    "EHLO c\r\nAUTH CRAM-MD5\r\n$cram\r\nAUTH PLAIN $(printf '\0bob\0bob-pw' | base64 -w0)\r\nQUIT\r\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+	echo "$output"
+	echo "$output" | grep -qx '504 5.5.4 Unrecognized authentication type'
+	echo "$output" | grep -qx '235 2.7.0 Authentication successful'
 }
 
 @test "AUTH in the log: the user and mechanism, never the password; delivered with auth=" {

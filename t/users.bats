@@ -19,6 +19,8 @@ setup() {
 		echo "crypt:{CRYPT}$(mkpasswd -m sha512crypt pw-crypt)"
 		echo "bare:$(mkpasswd -m sha256crypt pw-bare)"
 		echo "MixedCase:{plain}pw-mixed"
+		echo "empty:{PLAIN}"
+		echo "emptyclear:{CLEARTEXT}:1000:1000::/home/e:/bin/sh"
 	} >"$USERS"
 }
 
@@ -27,6 +29,14 @@ check() {
 	[ "$status" -eq 0 ]
 	echo "user $1: $output (want $3)"
 	[ "$output" = "$3" ]
+}
+
+@test "an empty {PLAIN} secret never authenticates, not even with an empty password" {
+	check empty "" wrong
+	check emptyclear "" wrong
+	check empty x wrong
+	# still a user: mail is delivered to it
+	"$BIN/usertool" list "$USERS" 2>/dev/null | grep -qx empty
 }
 
 @test "each scheme accepts its password" {

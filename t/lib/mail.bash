@@ -14,6 +14,11 @@ mail_setup() {
 	    'bob:{SHA512-CRYPT}$6$olzLCfkEulH8SZkR$J0jVHOjp0Dv52sQZ87O2JTQ0lcLkvy.ilCwalAI7AEHWSK6AvkZRKCQe1EqkuNSbV/KQH07Q8cipfhdwFVQoD0' \
 	    >"$USERS"
 	chmod 0644 "$USERS"
+	# Every secret {PLAIN}: only then are APOP and CRAM-MD5 offered
+	# (SPEC 3, 4). A transcript's .args names it as @PLAIN_USERS@.
+	PLAIN_USERS="$SPOOL/passwd-plain"
+	grep -v '^bob:' "$USERS" >"$PLAIN_USERS"
+	chmod 0644 "$PLAIN_USERS"
 	mkdir "$SPOOL/mail"
 	SMTPD_ARGS=(-n test.example -s "$SPOOL/mail" -p "$USERS")
 	POP3D_ARGS=(-n test.example -s "$SPOOL/mail" -p "$USERS")
@@ -33,6 +38,14 @@ mailbox_put() {
 	cp "$2" "$SPOOL/mail/$1"
 	chmod 0600 "$SPOOL/mail/$1"
 	[ "$(id -u)" -ne 0 ] || chown nobody "$SPOOL/mail/$1"
+}
+
+# Reads the options of a transcript's .args file $1 into the array ARGS.
+transcript_args() {
+	ARGS=()
+	[ -f "$1" ] || return 0
+	read -r -a ARGS <"$1"
+	ARGS=("${ARGS[@]//@PLAIN_USERS@/$PLAIN_USERS}")
 }
 
 # Strips the '#' lines that say why a case matters; CRLF unless .lf.in.

@@ -17,7 +17,8 @@ pop_transcript() {
 	local dir="$BATS_TEST_DIRNAME/pop3d" name="$1" in args=() mode
 	in="$dir/$name.in"
 	[ -f "$in" ] || in="$dir/$name.lf.in"
-	[ -f "$dir/$name.args" ] && read -r -a args <"$dir/$name.args"
+	transcript_args "$dir/$name.args"
+	args=("${ARGS[@]}")
 	transcript_input "$in" >"$BATS_TEST_TMPDIR/in"
 	for mode in --whole --bylines; do
 		for mbox in "$dir/$name".*.mbox; do

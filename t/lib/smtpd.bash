@@ -17,7 +17,8 @@ transcript() {
 	local dir="$BATS_TEST_DIRNAME/smtpd" name="$1" in args=()
 	in="$dir/$name.in"
 	[ -f "$in" ] || in="$dir/$name.lf.in"
-	[ -f "$dir/$name.args" ] && read -r -a args <"$dir/$name.args"
+	transcript_args "$dir/$name.args"
+	args=("${ARGS[@]}")
 	[ -f "$dir/$name.aliases" ] && args+=(-a "$dir/$name.aliases")
 	transcript_input "$in" >"$BATS_TEST_TMPDIR/in"
 	"$BIN/smtpd" "${SMTPD_ARGS[@]}" "${args[@]}" <"$BATS_TEST_TMPDIR/in" |
