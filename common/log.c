@@ -89,7 +89,8 @@ log_escape(char *dst, size_t dstsize, const char *src, size_t len)
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)src[i];
-		bool plain = c >= 0x20 && c <= 0x7e && c != '\\';
+		bool plain = c > 0x20 && c <= 0x7e && c != '\\' && c != '=' &&
+		    c != '"' && c != '\'';
 		size_t need = plain ? 1 : 4;
 
 		if (out + need >= dstsize)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/log.h"
 #include "common/peer.h"
 
 enum peer_kind
@@ -66,4 +67,13 @@ bool
 peer_plaintext_ok(const struct peer *p, bool allow_any)
 {
 	return allow_any || p->kind != PEER_REMOTE || peer_tls();
+}
+
+const char *
+peer_log_name(struct peer *p)
+{
+	if (p->addr[0] == '\0')
+		return "local";
+	return log_escape(p->log_name, sizeof p->log_name, p->addr,
+	    strlen(p->addr));
 }

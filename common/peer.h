@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <stdbool.h>
 
+#include "common/log.h"
+
 enum peer_kind {
 	PEER_LOCAL,		/* a pipe, a file or a Unix socket */
 	PEER_LOOPBACK,		/* 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104 */
@@ -18,9 +20,13 @@ enum peer_kind {
 struct peer {
 	enum peer_kind	kind;
 	char		addr[INET6_ADDRSTRLEN];	/* "" for a local client */
+	/* TCPREMOTEIP is the superserver's, but escaped all the same. */
+	char		log_name[LOG_ESCAPED_SIZE(INET6_ADDRSTRLEN)];
 };
 
 void	peer_identify(struct peer *p, int fd);
+/* For log lines: the address, escaped (common/log.h), or "local". */
+const char *peer_log_name(struct peer *p);
 /* Classifies a textual address (as TCPREMOTEIP gives it). */
 enum peer_kind peer_classify(const char *addr);
 

@@ -20,8 +20,8 @@
 #include "common/secret.h"
 #include "pop3d/pop3d.h"
 
-/* Client-given names in log lines are escaped and cut to this. */
-#define POP_LOG_NAME_MAX	(USERS_NAME_MAX + 16)
+/* Client-given names in log lines are escaped (common/log.h). */
+#define POP_LOG_NAME_MAX	LOG_ESCAPED_SIZE(POP_CMDLINE_MAX)
 
 static enum reply_id pop_login(struct pop_session *s,
 	    const struct users_entry *e, const char *method);
@@ -182,9 +182,8 @@ pop_login_failed(struct pop_session *s, const char *name, const char *method)
 {
 	char safe[POP_LOG_NAME_MAX];
 
-	log_info("login failed user=%s client=%s method=%s",
-	    log_escape(safe, sizeof safe, name, strlen(name)), s->client,
-	    method);
+	log_info("login failed client=%s user=%s method=%s", s->client,
+	    log_escape(safe, sizeof safe, name, strlen(name)), method);
 	return R_AUTH_FAILED;
 }
 
@@ -202,8 +201,8 @@ pop_login(struct pop_session *s, const struct users_entry *e,
 	if (st != SPOOL_OK) {
 		int saved = errno;
 
-		log_warnx("login refused user=%s client=%s method=%s: %s (%s)",
-		    e->name, s->client, method, spool_status_text(st),
+		log_warnx("login refused client=%s user=%s method=%s: %s (%s)",
+		    s->client, e->name, method, spool_status_text(st),
 		    strerror(saved));
 		switch (st) {
 		case SPOOL_INUSE:
@@ -219,15 +218,15 @@ pop_login(struct pop_session *s, const struct users_entry *e,
 	}
 	if ((s->deleted = calloc(s->box.count + 1, sizeof *s->deleted)) ==
 	    NULL) {
-		log_warn("login refused user=%s client=%s", e->name, s->client);
+		log_warn("login refused client=%s user=%s", s->client, e->name);
 		spool_close(&s->box);
 		return R_OPEN_FAILED;
 	}
 	snprintf(s->user, sizeof s->user, "%s", e->name);
 	pop_set_state(s, POP_ST_TRANS);
 	pop_totals(s, &count, &octets);
-	log_info("login user=%s client=%s method=%s messages=%zu octets=%jd",
-	    e->name, s->client, method, count, (intmax_t)octets);
+	log_info("login client=%s user=%s method=%s messages=%zu octets=%jd",
+	    s->client, e->name, method, count, (intmax_t)octets);
 	pop_maildrop_reply(s, "Logged in, ");
 	return R_SENT;
 }

@@ -42,7 +42,7 @@ main(int argc, char **argv)
 
 	s.cfg = &cfg;
 	peer_identify(&s.peer, STDIN_FILENO);
-	s.client = s.peer.addr[0] != '\0' ? s.peer.addr : "local";
+	s.client = peer_log_name(&s.peer);
 	s.sasl.plaintext = peer_plaintext_ok(&s.peer, cfg.opts.plaintext_any);
 	s.sasl.cram_md5 = cfg.users.all_plain;
 	line_init(&s.in, STDIN_FILENO, cfg.opts.idle_secs);

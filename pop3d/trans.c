@@ -137,7 +137,8 @@ pop_cmd_uidl(struct pop_session *s, char **argv, size_t argc)
 	enum spool_status st;
 
 	if ((st = spool_uids(&s->box)) != SPOOL_OK) {
-		log_warn("uidl user=%s: %s", s->user, spool_status_text(st));
+		log_warn("uidl failed client=%s user=%s: %s", s->client, s->user,
+		    spool_status_text(st));
 		return R_READ_FAILED;
 	}
 	if (argc == 1)
@@ -179,8 +180,8 @@ pop_send(struct pop_session *s, size_t i, long lines)
 	    &s->out);
 	if (st != SPOOL_OK) {
 		if (!s->out.failed)
-			log_warn("read user=%s message=%zu: %s", s->user, i + 1,
-			    spool_status_text(st));
+			log_warn("read failed client=%s user=%s message=%zu: %s",
+			    s->client, s->user, i + 1, spool_status_text(st));
 		s->end_how = "read error";
 		s->quit = true;
 		return R_NONE;
@@ -265,13 +266,14 @@ pop_cmd_quit(struct pop_session *s, char **argv, size_t argc)
 		return R_BYE;
 	st = spool_commit(&s->box, s->deleted, s->cfg->opts.lock_wait_secs);
 	if (st != SPOOL_OK) {
-		log_warn("delete user=%s messages=%zu: %s", s->user,
-		    s->deleted_count, spool_status_text(st));
+		log_warn("delete failed client=%s user=%s messages=%zu: %s",
+		    s->client, s->user, s->deleted_count, spool_status_text(st));
 		s->end_how = "delete failed";
 		return st == SPOOL_CHANGED ? R_CHANGED : R_COMMIT_FAILED;
 	}
-	log_info("deleted user=%s messages=%zu octets=%jd", s->user,
-	    s->deleted_count, (intmax_t)s->deleted_octets);
+	log_info("deleted client=%s user=%s messages=%zu octets=%jd",
+	    s->client, s->user, s->deleted_count,
+	    (intmax_t)s->deleted_octets);
 	reply_printf(&s->out, "+OK Bye, %zu deleted\r\n",
 	    s->deleted_count);
 	return R_SENT;

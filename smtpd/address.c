@@ -16,6 +16,7 @@ static size_t address_dot_string(const char *s, bool utf8);
 static size_t address_quoted(const char *s, bool utf8, char *out,
 	    size_t outsize);
 static size_t address_domain(const char *s, bool utf8);
+static bool address_utf8_valid(const char *s, size_t len);
 static size_t address_literal(const char *s);
 
 static bool
@@ -140,6 +141,50 @@ address_literal(const char *s)
 	return len + 2;
 }
 
+/*
+ * RFC 3629 4's UTF8-2, -3 and -4: no overlong forms, no surrogates,
+ * nothing past U+10FFFF; and no C1 controls (U+0080-U+009F), which would
+ * reach logs and the mbox From_ line.
+ */
+static bool
+address_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned char c = *p++;
+		size_t more;
+		unsigned long cp;
+
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf) {
+			more = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			more = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			more = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if ((size_t)(end - p) < more)
+			return false;
+		for (size_t k = 0; k < more; k++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if ((more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (cp >= 0x80 && cp <= 0x9f))
+			return false;
+	}
+	return true;
+}
+
 size_t
 address_parse_path(const char *s, bool utf8, bool allow_no_domain,
     struct smtp_path *out)
@@ -196,6 +241,9 @@ address_parse_path(const char *s, bool utf8, bool allow_no_domain,
 		return 0;
 	}
 	if (s[i] != '>' || i - local_start > SMTP_PATH_MAX)
+		return 0;
+	/* RFC 6531 3.3: non-ASCII only as well-formed UTF-8 (RFC 6532 3.1) */
+	if (utf8 && !address_utf8_valid(s + local_start, i - local_start))
 		return 0;
 	memcpy(out->text, s + local_start, i - local_start);
 	out->text[i - local_start] = '\0';

@@ -9,8 +9,8 @@
 #include "common/sasl.h"
 #include "smtpd/smtpd.h"
 
-/* Client-given names in log lines are escaped and cut to this. */
-#define SMTP_LOG_NAME_MAX	(USERS_NAME_MAX + 16)
+/* Client-given names in log lines are escaped (common/log.h). */
+#define SMTP_LOG_NAME_MAX	LOG_ESCAPED_SIZE(SASL_USER_MAX)
 
 enum reply_id
 smtp_cmd_auth(struct smtp_session *s, char *arg)
@@ -45,13 +45,13 @@ smtp_cmd_auth(struct smtp_session *s, char *arg)
 	    user, &e)) {
 	case SASL_OK:
 		strcpy(s->auth_user, e->name);
-		log_info("auth user=%s client=%s mech=%s", e->name, s->client,
+		log_info("auth client=%s user=%s mech=%s", s->client, e->name,
 		    sasl_mech_name(mech));
 		return R_AUTH_OK;
 	case SASL_FAILED:
-		log_info("auth failed user=%s client=%s mech=%s",
+		log_info("auth failed client=%s user=%s mech=%s", s->client,
 		    log_escape(safe, sizeof safe, user, strlen(user)),
-		    s->client, sasl_mech_name(mech));
+		    sasl_mech_name(mech));
 		return R_AUTH_FAILED;
 	case SASL_CANCELLED:
 		return R_AUTH_CANCELLED;

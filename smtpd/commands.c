@@ -26,16 +26,23 @@ static enum reply_id smtp_rcpt_add(struct smtp_session *s, const char *name);
 static enum reply_id smtp_rcpt_resolve(struct smtp_session *s,
 	    const struct smtp_path *p);
 
-/* HELO and EHLO take one word: a domain or an address literal. */
+/*
+ * HELO and EHLO take one word: a host name (with '_', which Windows
+ * clients send) or an address literal. It is copied into Received:, so
+ * nothing else is taken: no parentheses or brackets that could fake a
+ * trace field inside it.
+ */
 static enum reply_id
 smtp_greet(struct smtp_session *s, char *arg, bool esmtp)
 {
 	size_t len = strlen(arg);
+	bool literal = len >= 2 && arg[0] == '[' && arg[len - 1] == ']';
 
 	if (len > SMTP_DOMAIN_MAX)
 		return R_SYNTAX_HELO;
-	for (size_t i = 0; i < len; i++)
-		if (arg[i] <= ' ' || arg[i] >= 0x7f)
+	for (size_t i = literal; i < len - literal; i++)
+		if (!isalnum((unsigned char)arg[i]) && arg[i] != '-' &&
+		    arg[i] != '.' && !(literal ? arg[i] == ':' : arg[i] == '_'))
 			return R_SYNTAX_HELO;
 	memcpy(s->helo, arg, len + 1);
 	s->esmtp = esmtp;
@@ -267,6 +274,7 @@ enum reply_id
 smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 {
 	const char *path = smtp_skip_prefix(arg, "TO:");
+	char safe[SMTP_LOG_PATH_SIZE];
 	struct smtp_path p;
 	enum reply_id r;
 	size_t n;
@@ -283,7 +291,7 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 		/* SPEC 3: only for an authenticated client, and with -x. */
 		if (s->auth_user[0] == '\0' || s->cfg->relay_cmd == NULL) {
 			log_info("reject client=%s rcpt=<%s>: relay denied",
-			    s->client, p.text);
+			    s->client, smtp_log_path(&p, safe, sizeof safe));
 			return R_RELAY;
 		}
 		if (!smtp_remote_known(s, p.text))
@@ -291,7 +299,7 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 	} else if ((r = smtp_rcpt_resolve(s, &p)) != R_RCPT_OK) {
 		if (r == R_NOUSER)
 			log_info("reject client=%s rcpt=<%s>: no such user",
-			    s->client, p.text);
+			    s->client, smtp_log_path(&p, safe, sizeof safe));
 		return r;
 	}
 	s->rcpt_count++;

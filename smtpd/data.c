@@ -6,18 +6,19 @@ static const char data_received[] = "received:";
 #define DATA_RECEIVED_LEN	(sizeof data_received - 1)
 
 static void data_out(struct data_machine *d, const char *p, size_t len);
-static void data_line_start(struct data_machine *d);
+static void data_line_start(struct data_machine *d, bool after_crlf);
 static void data_header_byte(struct data_machine *d, char c);
 static const char *data_next(const char *from, const char *end, char c,
 	    const char **seen);
 
 void
-data_init(struct data_machine *d, bool lf_session,
+data_init(struct data_machine *d, bool lf_ends,
     int (*emit)(void *ctx, const char *data, size_t len), void *ctx)
 {
 	memset(d, 0, sizeof *d);
 	d->seen = DATA_SEEN_LINE_START;
-	d->lf_session = lf_session;
+	d->lf_ends = lf_ends;
+	d->after_crlf = true;	/* the DATA command was a whole line */
 	d->in_header = true;
 	d->prefix_match = true;
 	d->emit = emit;
@@ -37,10 +38,15 @@ data_out(struct data_machine *d, const char *p, size_t len)
 	(void)d->emit(d->ctx, p, len);
 }
 
-/* A line end: LF out, CRLF counted (SPEC 3 sizes use CRLF). */
+/*
+ * A line end, CRLF or a bare LF: LF out, CRLF counted (SPEC 3 sizes use
+ * CRLF). Whether it was CRLF decides if a dot line after it may end the
+ * message.
+ */
 static void
-data_line_start(struct data_machine *d)
+data_line_start(struct data_machine *d, bool after_crlf)
 {
+	d->after_crlf = after_crlf;
 	if (d->in_header && d->prefix_len == 0)
 		d->in_header = false;	/* the empty line after the header */
 	d->prefix_len = 0;
@@ -103,25 +109,36 @@ data_feed(struct data_machine *d, const char *p, size_t len)
 				i++;
 				continue;
 			}
-			if (c == '\n' && d->lf_session) {
-				d->seen = DATA_SEEN_END;
+			if (c == '\n') {
 				i++;
+				if (d->lf_ends) {
+					d->seen = DATA_SEEN_END;
+					continue;
+				}
+				/* "." LF: a line of content, never the end */
+				data_out(d, ".", 1);
+				data_line_start(d, false);
 				continue;
 			}
 			/* A stuffed dot: the line goes on without it. */
 			d->seen = DATA_SEEN_TEXT;
 			continue;
 		case DATA_SEEN_DOT_CR:
-			i++;
 			if (c == '\n') {
-				d->seen = DATA_SEEN_END;
+				i++;
+				if (d->after_crlf || d->lf_ends) {
+					d->seen = DATA_SEEN_END;
+					continue;
+				}
+				/* LF "." CRLF: content too (smuggling) */
+				data_out(d, ".", 1);
+				data_line_start(d, true);
 				continue;
 			}
 			/* "." CR then not LF: a bare CR after a stuffed dot. */
-			d->bare_eol |= !d->lf_session;
+			d->bare_cr = true;
 			data_out(d, "\r", 1);
 			d->seen = DATA_SEEN_TEXT;
-			i--;
 			continue;
 		case DATA_SEEN_TEXT: {
 			const char *cr = data_next(p + i, p + len, '\r', &next_cr);
@@ -132,28 +149,20 @@ data_feed(struct data_machine *d, const char *p, size_t len)
 			i = run;
 			if (i == len)
 				continue;
-			if (p[i] == '\r') {
+			if (p[i] == '\r')
 				d->seen = DATA_SEEN_CR;
-			} else if (d->lf_session) {
-				data_line_start(d);
-			} else {
-				/*
-				 * A bare LF in a CRLF session starts no line,
-				 * so no dot after it can end the message.
-				 */
-				d->bare_eol = true;
-				data_out(d, "\n", 1);
-			}
+			else
+				data_line_start(d, false);	/* a bare LF */
 			i++;
 			continue;
 		}
 		case DATA_SEEN_CR:
 			if (c == '\n') {
 				i++;
-				data_line_start(d);
+				data_line_start(d, true);
 				continue;
 			}
-			d->bare_eol |= !d->lf_session;
+			d->bare_cr = true;
 			data_out(d, "\r", 1);
 			d->seen = DATA_SEEN_TEXT;
 			continue;

@@ -1,13 +1,16 @@
 /*
  * data: the DATA byte machine (RFC 5321 4.1.1.4, 4.5.2; SPEC 3).
  *
- * In a CRLF session the message ends only at CRLF "." CRLF; a bare CR or
- * LF anywhere marks it bad (SMTP smuggling), but reading goes on to the
- * real end so that nothing after a fake terminator runs as a command. In
- * an LF session (the DATA line ended in a bare LF: a typed or piped
- * transcript) lines end at LF, a CR before it dropped, and "." LF ends.
- * Dot-stuffing is undone. Output is the content with LF line ends, in
- * pieces, to emit(); the machine itself holds no more than one byte.
+ * Lines end at CRLF or at a bare LF (normalised, as Postfix 3.9 does by
+ * default, so an ordinary text file can be sent); either way the content
+ * comes out with LF line ends and is counted with CRLF ones. The message
+ * ends only at CRLF "." CRLF: a dot line that ends in a bare LF, or that
+ * follows one, is content, so no other sequence ends it and nothing after
+ * a fake end ever runs as a command (SMTP smuggling). A bare CR anywhere
+ * marks the message bad; reading goes on to the real end. With lf_ends (a
+ * local client whose DATA line ended in a bare LF: a typed or piped
+ * transcript) any dot line ends it. Dot-stuffing is undone. Output goes
+ * to emit() in pieces; the machine itself holds no more than one byte.
  */
 #ifndef SMTPD_DATA_H
 #define SMTPD_DATA_H
@@ -27,8 +30,9 @@ enum data_seen {
 
 struct data_machine {
 	enum data_seen	 seen;
-	bool		 lf_session;
-	bool		 bare_eol;	/* CRLF session: bare CR or LF seen */
+	bool		 lf_ends;	/* "." LF ends the message too */
+	bool		 after_crlf;	/* this line began after a CRLF */
+	bool		 bare_cr;	/* a CR not followed by LF was seen */
 	off_t		 octets;	/* content with CRLF line ends */
 	/* Header tracking for the loop check: Received: lines counted. */
 	bool		 in_header;
@@ -39,7 +43,7 @@ struct data_machine {
 	void		*ctx;
 };
 
-void	data_init(struct data_machine *d, bool lf_session,
+void	data_init(struct data_machine *d, bool lf_ends,
 	    int (*emit)(void *ctx, const char *data, size_t len), void *ctx);
 /*
  * Takes bytes up to and including the terminator; returns how many it

@@ -126,7 +126,7 @@ main(int argc, char **argv)
 	    (s.remote = calloc(cfg.max_rcpts, sizeof *s.remote)) == NULL))
 		startup_fatal(EX_OSERR, "out of memory");
 	peer_identify(&s.peer, STDIN_FILENO);
-	s.client = s.peer.addr[0] != '\0' ? s.peer.addr : "local";
+	s.client = peer_log_name(&s.peer);
 	s.sasl.plaintext = peer_plaintext_ok(&s.peer, cfg.opts.plaintext_any);
 	s.sasl.cram_md5 = cfg.users.all_plain;
 	s.tls = peer_tls();

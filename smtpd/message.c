@@ -143,7 +143,7 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 	enum reply_id reply;
 	const char *failed = NULL;
 	time_t now = time(NULL);
-	char id[64];
+	char id[64], safe[SMTP_LOG_PATH_SIZE];
 
 	(void)arg;
 	smtp_message_id(s, id, sizeof id);
@@ -151,7 +151,9 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 	st = spool_msg_open(&msg, s->cfg->opts.spool_dir,
 	    s->sender.null ? NULL : s->sender.text, now);
 	smtp_headers(s, &msg, id, now);
-	data_init(&dm, s->line_end != LINE_END_CRLF, data_sink_emit, &sink);
+	/* SPEC 3: only a local client may end its message at LF.LF */
+	data_init(&dm, s->line_end != LINE_END_CRLF &&
+	    s->peer.kind == PEER_LOCAL, data_sink_emit, &sink);
 	while (dm.seen != DATA_SEEN_END) {
 		const char *p;
 		ssize_t n = line_peek(&s->in, &p);
@@ -161,10 +163,10 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 			spool_msg_close(&msg);
 			s->quit = true;
 			if (n < 0 && errno == ETIMEDOUT) {
-				log_info("timeout in DATA client=%s", s->client);
+				log_info("timeout client=%s in=DATA", s->client);
 				return R_TIMEOUT;
 			}
-			log_info("disconnect in DATA client=%s", s->client);
+			log_info("lost client=%s in=DATA", s->client);
 			return R_NONE;
 		}
 		line_consume(&s->in, data_feed(&dm, p, (size_t)n));
@@ -172,8 +174,8 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 			sink.over = true;
 	}
 
-	if (dm.bare_eol)
-		reply = R_BARE_EOL;
+	if (dm.bare_cr)
+		reply = R_BARE_CR;
 	else if (sink.over)
 		reply = R_SIZE;
 	else if (dm.received > SMTP_RECEIVED_MAX)
@@ -185,14 +187,16 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 	spool_msg_close(&msg);
 	if (reply == R_SENT) {
 		reply_printf(&s->out, "250 2.0.0 OK id=%s\r\n", id);
-		log_info("delivered id=%s client=%s%s%s from=<%s> size=%jd "
-		    "rcpts=%zu", id, s->client,
+		log_info("delivered client=%s id=%s%s%s from=<%s> size=%jd "
+		    "rcpts=%zu", s->client, id,
 		    s->auth_user[0] != '\0' ? " auth=" : "", s->auth_user,
-		    s->sender.text, (intmax_t)dm.octets, s->rcpt_count);
+		    smtp_log_path(&s->sender, safe, sizeof safe),
+		    (intmax_t)dm.octets, s->rcpt_count);
 	} else {
-		log_info("reject id=%s client=%s from=<%s>%s%s: %s", id,
-		    s->client, s->sender.text, failed ? " mailbox=" : "",
-		    failed ? failed : "", smtp_reply_text(reply));
+		log_info("reject client=%s id=%s from=<%s>%s%s: %s", s->client,
+		    id, smtp_log_path(&s->sender, safe, sizeof safe),
+		    failed ? " mailbox=" : "", failed ? failed : "",
+		    smtp_reply_text(reply));
 	}
 	smtp_transaction_reset(s);
 	return reply;

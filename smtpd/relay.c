@@ -204,7 +204,7 @@ smtp_relay(struct smtp_session *s, struct spool_msg *msg, const char *id)
 	/* It said yes without reading it all: that is no hand-off. */
 	if (st != SPOOL_OK)
 		return R_RELAY_TEMP;
-	log_info("relayed id=%s client=%s auth=%s rcpts=%zu", id, s->client,
+	log_info("relayed client=%s id=%s auth=%s rcpts=%zu", s->client, id,
 	    s->auth_user, s->remote_count);
 	return R_SENT;
 }

@@ -79,8 +79,8 @@ static const char *const smtp_replies[R_COUNT] = {
 	[R_RELAY]		= "554 5.7.1 Relay access denied",
 	[R_TOO_MANY_RCPTS]	= "452 4.5.3 Too many recipients",
 	[R_LOOP]		= "554 5.4.6 Too many Received headers: mail loop",
-	[R_BARE_EOL]		= "550 5.6.0 Message refused: bare CR or LF "
-				  "in a CRLF session",
+	[R_BARE_CR]		= "550 5.6.0 Message refused: a bare CR (one "
+				  "not followed by LF) in the data",
 	[R_TOO_MANY_ERRORS]	= "421 4.7.0 Too many errors, closing connection",
 	[R_TIMEOUT]		= "421 4.4.2 Idle timeout, closing connection",
 	[R_TEMP_LOCK]		= "451 4.2.0 Mailbox busy, try again later",
@@ -116,6 +116,12 @@ static const struct smtp_cmd *smtp_cmd_find(const char *verb);
 static bool smtp_counts_as_error(enum reply_id id);
 static enum reply_id smtp_dispatch(struct smtp_session *s, char *line,
 	    size_t len);
+
+const char *
+smtp_log_path(const struct smtp_path *p, char *buf, size_t size)
+{
+	return log_escape(buf, size, p->text, strlen(p->text));
+}
 
 const char *
 smtp_reply_text(enum reply_id id)

@@ -40,7 +40,7 @@ enum reply_id {
 	R_UNKNOWN, R_TOOLONG, R_NUL, R_UNIMPLEMENTED, R_SEQ_HELO,
 	R_SEQ_MAIL, R_SEQ_NESTED, R_SEQ_RCPT, R_SYNTAX, R_SYNTAX_HELO,
 	R_SYNTAX_SENDER, R_SYNTAX_RCPT, R_PARAM, R_SIZE, R_NOUSER, R_RELAY,
-	R_TOO_MANY_RCPTS, R_LOOP, R_BARE_EOL, R_TOO_MANY_ERRORS, R_TIMEOUT,
+	R_TOO_MANY_RCPTS, R_LOOP, R_BARE_CR, R_TOO_MANY_ERRORS, R_TIMEOUT,
 	R_TEMP_LOCK, R_TEMP_IO, R_NOSPACE, R_SHUTDOWN,
 	R_SEQ_EHLO, R_SEQ_AUTH_TXN, R_AUTH_OK, R_AUTH_AGAIN, R_AUTH_MECH,
 	R_AUTH_ENCRYPT, R_AUTH_FAILED, R_AUTH_CANCELLED, R_AUTH_MALFORMED,
@@ -87,6 +87,10 @@ struct smtp_session {
 	char			 first_rcpt[SMTP_PATH_MAX + 1];
 	unsigned		 msg_counter;	/* for ids */
 };
+
+/* A path as a log field value: escaped (common/log.h). */
+#define SMTP_LOG_PATH_SIZE	LOG_ESCAPED_SIZE(SMTP_PATH_MAX)
+const char *smtp_log_path(const struct smtp_path *p, char *buf, size_t size);
 
 /* session.c */
 void	smtp_session_run(struct smtp_session *s);

@@ -218,6 +218,49 @@ failure_timing() {
 	failure_timing smtpd "$BIN/smtpd" "${SMTPD_ARGS[@]}"
 }
 
+# The failure lines a fail2ban filter bans on (SPEC 2), as Python's re
+# would match them; prints each line's host, one a line.
+ban_hosts() {
+	python3 -c '
+import re, sys
+rx = re.compile(r"^(?:smtpd|pop3d): (?:auth failed|login failed|reject|too many errors|too many failed logins) client=(?P<host>\S+)")
+for line in sys.stdin:
+    m = rx.match(line)
+    if m:
+        print(m.group("host"))
+    if line.count(" client=") > 1 or "\\x" in line.split(" client=")[0]:
+        print("FORGED " + line.strip())
+'
+}
+
+@test "hostile names in AUTH, USER, MAIL and RCPT cannot forge a log field: only the real client matches a fail2ban regex" {
+	forged='x client=198.51.100.7'
+	plain=$(printf '\0%s\0wrong' "$forged" | base64 -w0)
+	login=$(printf '%s' "$forged" | base64 -w0)
+	quoted='"x client=198.51.100.7 from=<evil>"'
+	# as tcpserver would run it, for a client at 203.0.113.5
+	printf 'EHLO c\r\nAUTH PLAIN %s\r\nAUTH LOGIN %s\r\nd3Jvbmc=\r\nMAIL FROM:<%s@x.example>\r\nRCPT TO:<%s@test.example>\r\nRCPT TO:<%s@remote.example>\r\nQUIT\r\n' \
+	    "$plain" "$login" "$quoted" "$quoted" "$quoted" |
+	    TCPREMOTEIP=203.0.113.5 "$BIN/smtpd" "${SMTPD_ARGS[@]}" -P -l \
+	    2>"$BATS_TEST_TMPDIR/log" >"$BATS_TEST_TMPDIR/out"
+	printf 'AUTH PLAIN %s\r\nUSER %s\r\nPASS wrong\r\nQUIT\r\n' "$plain" 'a"b=c\' |
+	    TCPREMOTEIP=203.0.113.5 "$BIN/pop3d" "${POP3D_ARGS[@]}" -P -l \
+	    2>>"$BATS_TEST_TMPDIR/log" >>"$BATS_TEST_TMPDIR/out"
+	cat "$BATS_TEST_TMPDIR/log"
+	# SMTPUTF8: a C1 control or broken UTF-8 in a path is a syntax error
+	printf 'EHLO c\r\nMAIL FROM:<a\302\205b@x.example> SMTPUTF8\r\nMAIL FROM:<a\377@x.example> SMTPUTF8\r\nQUIT\r\n' |
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" >"$BATS_TEST_TMPDIR/utf8"
+	[ "$(grep -c '^501 5.1.7' "$BATS_TEST_TMPDIR/utf8")" -eq 2 ]
+	hosts=$(ban_hosts <"$BATS_TEST_TMPDIR/log" | sort | uniq -c)
+	echo "$hosts"
+	# 2 AUTH + 1 RCPT no such user + 1 relay denied, 2 pop3d login failures
+	[ "$(echo "$hosts" | awk '{print $1 " " $2}')" = "6 203.0.113.5" ]
+	grep -q 'auth failed client=203.0.113.5 user=x\\x20client\\x3d198.51.100.7 mech=PLAIN' "$BATS_TEST_TMPDIR/log"
+	grep -q 'login failed client=203.0.113.5 user=a\\x22b\\x3dc\\x5c method=user' "$BATS_TEST_TMPDIR/log"
+	! grep -q ' 198.51.100.7' "$BATS_TEST_TMPDIR/log"
+	! grep -q ' from=<evil>' "$BATS_TEST_TMPDIR/log"
+}
+
 # Held elsewhere:
 #  the classic smuggling variants, NUL in commands, 512/513/100 KB command
 #    lines, the 50 MB one-line message with its RSS bound: smtpd.bats

@@ -314,11 +314,11 @@ pop_env() {
 	    "$BIN/pop3d" "${POP3D_ARGS[@]}" -l
 	echo "$output"
 	echo "$output" | grep -q 'connect client=local'
-	echo "$output" | grep -q 'login failed user=alice client=local method=user'
+	echo "$output" | grep -q 'login failed client=local user=alice method=user'
 	! echo "$output" | grep -q 'secret-guess'
 	! echo "$output" | grep -q 'alice-pw'
-	echo "$output" | grep -q 'login user=alice client=local method=user messages=2 octets=320'
-	echo "$output" | grep -q 'deleted user=alice messages=1 octets=120'
+	echo "$output" | grep -q 'login client=local user=alice method=user messages=2 octets=320'
+	echo "$output" | grep -q 'deleted client=local user=alice messages=1 octets=120'
 	echo "$output" | grep -q 'disconnect client=local user=alice how=quit retrieved=1 retrieved_octets=120'
 }
 

@@ -58,18 +58,62 @@ raw_session() {
 
 HEAD='EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<alice@test.example>\r\nDATA\r\n'
 
-@test "SMTP smuggling: no variant ends the message, nothing is delivered" {
-	for fake in '\n.\n' '\n.\r\n' '\r.\r' '\r\n.\r' '\r\n.\n' '\r.\r\n'; do
-		raw_session "${HEAD}a${fake}MAIL FROM:<evil@x.example>\r\nRCPT TO:<jones@test.example>\r\nDATA\r\nsmuggled\r\n.\r\nQUIT\r\n"
-		echo "variant $fake: $output"
-		[ "$status" -eq 0 ]
-		# one reply to the whole data: the refusal, then QUIT
-		[ "$(echo "$output" | grep -c '^250 2.1.0')" -eq 1 ]
-		echo "$output" | grep -q '^550 5.6.0 Message refused: bare CR or LF'
-		[ "${lines[-1]}" = "221 2.0.0 Bye" ]
-		[ ! -s "$SPOOL/mail/alice" ]
-		[ ! -e "$SPOOL/mail/jones" ]
+@test "SMTP smuggling: no variant ends the message; a bare CR refuses it, bare LFs are line ends" {
+	for client in local 192.0.2.7; do
+		for fake in '\n.\n' '\n.\r\n' '\r.\r' '\r\n.\r' '\r\n.\n' '\r.\r\n'; do
+			env=()
+			[ "$client" = local ] || env=(TCPREMOTEIP=$client)
+			run bash -c 'printf "$0" | env "$@" | tr -d "\r"' \
+			    "${HEAD}a${fake}MAIL FROM:<evil@x.example>\r\nRCPT TO:<jones@test.example>\r\nDATA\r\nsmuggled\r\n.\r\nQUIT\r\n" \
+			    "${env[@]}" "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+			echo "$client, variant $fake: $output"
+			[ "$status" -eq 0 ]
+			# one reply to the whole data, then QUIT's
+			[ "$(echo "$output" | grep -c '^250 2.1.0')" -eq 1 ]
+			[ "$(echo "$output" | grep -c '^354')" -eq 1 ]
+			[ "${lines[-1]}" = "221 2.0.0 Bye" ]
+			[ ! -e "$SPOOL/mail/jones" ]
+			bare_cr=no
+			case "$fake" in '\r.\r' | '\r\n.\r' | '\r.\r\n') bare_cr=yes ;; esac
+			if [ "$bare_cr" = yes ]; then
+				echo "$output" | grep -q '^550 5.6.0 Message refused: a bare CR'
+				[ ! -s "$SPOOL/mail/alice" ]
+			else
+				# the fake end and commands are text of one message
+				echo "$output" | grep -q '^250 2.0.0 OK'
+				[ "$(grep -c '^From ' "$SPOOL/mail/alice")" -eq 1 ]
+				grep -qx 'MAIL FROM:<evil@x.example>' "$SPOOL/mail/alice"
+				grep -qx '\.' "$SPOOL/mail/alice"
+			fi
+			rm -f "$SPOOL/mail/alice"
+		done
 	done
+}
+
+@test "a network client's DATA that ended in a bare LF is not an LF session: LF.LF ends nothing" {
+	run bash -c 'printf "$0" | env TCPREMOTEIP=192.0.2.7 "$@" | tr -d "\r"' \
+	    "EHLO c\nMAIL FROM:<a@b.example>\nRCPT TO:<alice@test.example>\nDATA\nline\n.\nMAIL FROM:<evil@x.example>\nRCPT TO:<jones@test.example>\nQUIT\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+	echo "$output"
+	[ "${lines[-1]}" = "354 End data with <CR><LF>.<CR><LF>" ]
+	[ ! -e "$SPOOL/mail/alice" ]
+	[ ! -e "$SPOOL/mail/jones" ]
+	# the same typed by a local client (a pipe) is one
+	run bash -c 'printf "$0" | "$@" | tr -d "\r"' \
+	    "EHLO c\nMAIL FROM:<a@b.example>\nRCPT TO:<alice@test.example>\nDATA\nline\n.\nQUIT\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+	echo "$output" | grep -q '^250 2.0.0 OK'
+	[ "${lines[-1]}" = "221 2.0.0 Bye" ]
+}
+
+@test "HELO takes a host name or an address literal, nothing that could fake a Received: field" {
+	run bash -c 'printf "$0" | "$@" | tr -d "\r"' \
+	    "HELO my_pc.example\r\nEHLO [192.0.2.1]\r\nEHLO [IPv6:2001:db8::1]\r\nHELO x(from.evil.example)\r\nEHLO a]b\r\nHELO x;by=y\r\nEHLO [x(y)]\r\nHELO \"q\"\r\nQUIT\r\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^250 test.example$')" -eq 1 ]
+	[ "$(echo "$output" | grep -c '^250-test.example$')" -eq 2 ]
+	[ "$(echo "$output" | grep -c '^501 5.5.4 Syntax: HELO or EHLO hostname$')" -eq 5 ]
 }
 
 @test "NUL in a command is an error, 8-bit and NUL in a body are kept" {
@@ -190,7 +234,7 @@ PY
 	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -l
 	echo "$output"
 	echo "$output" | grep -q 'connect client=local'
-	echo "$output" | grep -Eq 'delivered id=[0-9A-F]+ client=.* from=<a@b.example> size=3 rcpts=1'
+	echo "$output" | grep -Eq 'delivered client=local id=[0-9A-F]+ from=<a@b.example> size=3 rcpts=1'
 	echo "$output" | grep -q 'reject client=.* rcpt=<ghost@test.example>: no such user'
 	echo "$output" | grep -q 'disconnect client=local'
 }
@@ -349,9 +393,9 @@ PY
 	    "EHLO c\r\nAUTH PLAIN $wrong\r\nAUTH PLAIN $plain\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<jones@test.example>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n" \
 	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -l
 	echo "$output"
-	echo "$output" | grep -q 'auth failed user=alice client=local mech=PLAIN'
-	echo "$output" | grep -q 'auth user=alice client=local mech=PLAIN'
-	echo "$output" | grep -Eq 'delivered id=[0-9A-F]+ client=local auth=alice from=<a@b.example>'
+	echo "$output" | grep -q 'auth failed client=local user=alice mech=PLAIN'
+	echo "$output" | grep -q 'auth client=local user=alice mech=PLAIN'
+	echo "$output" | grep -Eq 'delivered client=local id=[0-9A-F]+ auth=alice from=<a@b.example>'
 	! echo "$output" | grep -q -e guess-123 -e alice-pw -e "$wrong" -e "$plain"
 }
 
