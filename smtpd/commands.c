@@ -157,6 +157,8 @@ smtp_cmd_mail(struct smtp_session *s, char *arg)
 	enum reply_id r;
 	size_t n;
 
+	/* Whatever refuses it, the RCPTs pipelined after it get 503s. */
+	smtp_transaction_refused(s);
 	if (path == NULL)
 		return R_SYNTAX;
 	/* The path is parsed with UTF-8 allowed, then again if not asked. */
@@ -170,6 +172,7 @@ smtp_cmd_mail(struct smtp_session *s, char *arg)
 	if (!s->utf8 && address_parse_path(path, false, false, &p) == 0)
 		return R_SYNTAX_SENDER;
 	s->sender = p;
+	s->txn_refused = false;
 	smtp_set_state(s, SMTP_ST_MAIL);
 	return R_MAIL_OK;
 }
@@ -279,6 +282,9 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 	enum reply_id r;
 	size_t n;
 
+	/* Until one is taken, a pipelined DATA gets a 503 echo. */
+	if (s->rcpt_count == 0)
+		smtp_transaction_refused(s);
 	if (path == NULL)
 		return R_SYNTAX;
 	if ((n = address_parse_path(path, s->utf8, true, &p)) == 0 || p.null)
@@ -303,6 +309,7 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 		return r;
 	}
 	s->rcpt_count++;
+	s->txn_refused = false;
 	if (s->rcpt_count == 1)
 		strcpy(s->first_rcpt, p.text);
 	smtp_set_state(s, SMTP_ST_RCPT);

@@ -186,6 +186,7 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 		reply = smtp_deliver(s, &msg, id, &failed);
 	spool_msg_close(&msg);
 	if (reply == R_SENT) {
+		s->junk = 0;
 		reply_printf(&s->out, "250 2.0.0 OK id=%s\r\n", id);
 		log_info("delivered client=%s id=%s%s%s from=<%s> size=%jd "
 		    "rcpts=%zu", s->client, id,

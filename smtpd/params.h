@@ -24,6 +24,14 @@
 #define SMTP_DOMAIN_MAX			255
 /* SPEC 3: the tenth error gets its own reply, then 421 and close. */
 #define SMTP_ERRORS_MAX			10
+/*
+ * SPEC 3: more NOOP, RSET, VRFY, EXPN and HELP than this, and the session
+ * is closed (421): a client that keeps a process with them alone. Counted
+ * from the last message delivered, as Postfix's smtpd_junk_command_limit,
+ * so a long-lived MTA connection that sends RSET between messages is not
+ * cut.
+ */
+#define SMTP_JUNK_MAX			100
 /* SPEC 3: more Received: headers than this is a mail loop (554 5.4.6). */
 #define SMTP_RECEIVED_MAX		50
 /* -d may be given this many times. */

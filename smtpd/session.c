@@ -22,6 +22,7 @@ struct smtp_cmd {
 	enum reply_id	 fixed;		/* the reply when run is NULL */
 	enum reply_id	 wrong_state;	/* the 503 for the other states */
 	enum reply_id	 bad_arg;	/* when the argument rule is broken */
+	bool		 junk;		/* moves no mail: counted (SPEC 3) */
 };
 
 #define ANY	(SMTP_ST_START | SMTP_ST_READY | SMTP_ST_MAIL | SMTP_ST_RCPT)
@@ -29,25 +30,28 @@ struct smtp_cmd {
 /* One row per verb; VRFY answers 252 without looking (RFC 5321 3.5.3). */
 static const struct smtp_cmd smtp_cmds[] = {
 	{ "AUTH", SMTP_ST_READY, ARG_MUST, smtp_cmd_auth, R_NONE,
-	    R_SEQ_AUTH_TXN, R_SYNTAX },
+	    R_SEQ_AUTH_TXN, R_SYNTAX, false },
 	{ "DATA", SMTP_ST_RCPT, ARG_NONE, smtp_cmd_data, R_NONE, R_SEQ_RCPT,
-	    R_SYNTAX },
-	{ "EHLO", ANY, ARG_MUST, smtp_cmd_ehlo, R_NONE, R_NONE, R_SYNTAX_HELO },
-	{ "EXPN", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX },
-	{ "HELO", ANY, ARG_MUST, smtp_cmd_helo, R_NONE, R_NONE, R_SYNTAX_HELO },
-	{ "HELP", ANY, ARG_MAY, NULL, R_HELP, R_NONE, R_SYNTAX },
+	    R_SYNTAX, false },
+	{ "EHLO", ANY, ARG_MUST, smtp_cmd_ehlo, R_NONE, R_NONE, R_SYNTAX_HELO,
+	    false },
+	{ "EXPN", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX, true },
+	{ "HELO", ANY, ARG_MUST, smtp_cmd_helo, R_NONE, R_NONE, R_SYNTAX_HELO,
+	    false },
+	{ "HELP", ANY, ARG_MAY, NULL, R_HELP, R_NONE, R_SYNTAX, true },
 	{ "MAIL", SMTP_ST_READY, ARG_MUST, smtp_cmd_mail, R_NONE, R_SEQ_NESTED,
-	    R_SYNTAX },
-	{ "NOOP", ANY, ARG_MAY, NULL, R_DONE, R_NONE, R_SYNTAX },
-	{ "QUIT", ANY, ARG_NONE, smtp_cmd_quit, R_NONE, R_NONE, R_SYNTAX },
+	    R_SYNTAX, false },
+	{ "NOOP", ANY, ARG_MAY, NULL, R_DONE, R_NONE, R_SYNTAX, true },
+	{ "QUIT", ANY, ARG_NONE, smtp_cmd_quit, R_NONE, R_NONE, R_SYNTAX, false },
 	{ "RCPT", SMTP_ST_MAIL | SMTP_ST_RCPT, ARG_MUST, smtp_cmd_rcpt, R_NONE,
-	    R_SEQ_MAIL, R_SYNTAX },
-	{ "RSET", ANY, ARG_NONE, smtp_cmd_rset, R_NONE, R_NONE, R_SYNTAX },
-	{ "SAML", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX },
-	{ "SEND", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX },
-	{ "SOML", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX },
-	{ "TURN", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX },
-	{ "VRFY", ANY, ARG_MUST, NULL, R_VRFY, R_NONE, R_SYNTAX },
+	    R_SEQ_MAIL, R_SYNTAX, false },
+	{ "RSET", ANY, ARG_NONE, smtp_cmd_rset, R_NONE, R_NONE, R_SYNTAX,
+	    true },
+	{ "SAML", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX, false },
+	{ "SEND", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX, false },
+	{ "SOML", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX, false },
+	{ "TURN", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX, false },
+	{ "VRFY", ANY, ARG_MUST, NULL, R_VRFY, R_NONE, R_SYNTAX, true },
 };
 
 /* RFC 5321 replies with RFC 3463 enhanced codes, in plain words. */
@@ -82,6 +86,8 @@ static const char *const smtp_replies[R_COUNT] = {
 	[R_BARE_CR]		= "550 5.6.0 Message refused: a bare CR (one "
 				  "not followed by LF) in the data",
 	[R_TOO_MANY_ERRORS]	= "421 4.7.0 Too many errors, closing connection",
+	[R_TOO_MUCH_JUNK]	= "421 4.7.0 Too many commands that move no mail, "
+				  "closing connection",
 	[R_TIMEOUT]		= "421 4.4.2 Idle timeout, closing connection",
 	[R_TEMP_LOCK]		= "451 4.2.0 Mailbox busy, try again later",
 	[R_TEMP_IO]		= "451 4.3.0 Local error in processing, try "
@@ -113,9 +119,9 @@ static const char *const smtp_replies[R_COUNT] = {
 
 static bool smtp_line_fits(const char *line, size_t len, enum line_end end);
 static const struct smtp_cmd *smtp_cmd_find(const char *verb);
-static bool smtp_counts_as_error(enum reply_id id);
+static bool smtp_counts_as_error(struct smtp_session *s, enum reply_id id);
 static enum reply_id smtp_dispatch(struct smtp_session *s, char *line,
-	    size_t len);
+	    size_t len, bool *junk);
 
 const char *
 smtp_log_path(const struct smtp_path *p, char *buf, size_t size)
@@ -136,8 +142,16 @@ smtp_set_state(struct smtp_session *s, enum smtp_state state)
 }
 
 void
+smtp_transaction_refused(struct smtp_session *s)
+{
+	s->txn_refused = true;
+	s->echoes = 0;
+}
+
+void
 smtp_transaction_reset(struct smtp_session *s)
 {
+	s->txn_refused = false;
 	memset(&s->sender, 0, sizeof s->sender);
 	s->utf8 = false;
 	s->rcpt_count = 0;
@@ -166,20 +180,31 @@ smtp_cmd_find(const char *verb)
 	return NULL;
 }
 
-/* SPEC 3: replies 500-504 and 555 count; refusals of RCPT and AUTH not. */
+/*
+ * SPEC 3: replies 500-504 and 555 count; refusals of RCPT and AUTH not,
+ * nor the 503s that only echo a refused MAIL or RCPT to a pipelining
+ * client (RCPT without MAIL, DATA without RCPT), within a bound.
+ */
 static bool
-smtp_counts_as_error(enum reply_id id)
+smtp_counts_as_error(struct smtp_session *s, enum reply_id id)
 {
 	const char *text = smtp_replies[id];
 
 	if (text == NULL)
 		return false;
+	if ((id == R_SEQ_MAIL || id == R_SEQ_RCPT) && s->txn_refused &&
+	    s->echoes++ <= s->cfg->max_rcpts) {
+		/* DATA ends the pipelined group */
+		if (id == R_SEQ_RCPT)
+			s->txn_refused = false;
+		return false;
+	}
 	return (strncmp(text, "50", 2) == 0 && text[2] >= '0' &&
 	    text[2] <= '4') || strncmp(text, "555", 3) == 0;
 }
 
 static enum reply_id
-smtp_dispatch(struct smtp_session *s, char *line, size_t len)
+smtp_dispatch(struct smtp_session *s, char *line, size_t len, bool *junk)
 {
 	const struct smtp_cmd *cmd;
 	char *arg;
@@ -191,6 +216,7 @@ smtp_dispatch(struct smtp_session *s, char *line, size_t len)
 		*arg++ = '\0';
 	if ((cmd = smtp_cmd_find(line)) == NULL)
 		return R_UNKNOWN;
+	*junk = cmd->junk;
 	if (!(cmd->states & s->state))
 		return s->state == SMTP_ST_START && cmd->wrong_state != R_NONE ?
 		    R_SEQ_HELO : cmd->wrong_state;
@@ -207,14 +233,16 @@ smtp_session_run(struct smtp_session *s)
 	enum reply_id reply;
 	enum line_end end;
 	size_t len = 0;		/* of the last line read; TOOLONG stores none */
+	bool junk;
 
 	reply_printf(&s->out, "220 %s ESMTP\r\n", s->cfg->hostname);
 	while (!s->quit && !s->out.failed) {
+		junk = false;
 		switch (line_read(&s->in, line, sizeof line, &len, &end)) {
 		case LINE_OK:
 			s->line_end = end;
 			reply = smtp_line_fits(line, len, end) ?
-			    smtp_dispatch(s, line, len) : R_TOOLONG;
+			    smtp_dispatch(s, line, len, &junk) : R_TOOLONG;
 			break;
 		case LINE_TOOLONG:
 			reply = R_TOOLONG;
@@ -244,11 +272,17 @@ smtp_session_run(struct smtp_session *s)
 			    smtp_replies[R_AUTH_CLOSING]);
 			break;
 		}
-		if (smtp_counts_as_error(reply) &&
+		if (smtp_counts_as_error(s, reply) &&
 		    ++s->errors >= SMTP_ERRORS_MAX) {
 			log_info("too many errors client=%s", s->client);
 			reply_printf(&s->out, "%s\r\n",
 			    smtp_replies[R_TOO_MANY_ERRORS]);
+			break;
+		}
+		if (junk && ++s->junk > SMTP_JUNK_MAX) {
+			log_info("too many junk commands client=%s", s->client);
+			reply_printf(&s->out, "%s\r\n",
+			    smtp_replies[R_TOO_MUCH_JUNK]);
 			break;
 		}
 	}

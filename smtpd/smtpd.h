@@ -40,7 +40,8 @@ enum reply_id {
 	R_UNKNOWN, R_TOOLONG, R_NUL, R_UNIMPLEMENTED, R_SEQ_HELO,
 	R_SEQ_MAIL, R_SEQ_NESTED, R_SEQ_RCPT, R_SYNTAX, R_SYNTAX_HELO,
 	R_SYNTAX_SENDER, R_SYNTAX_RCPT, R_PARAM, R_SIZE, R_NOUSER, R_RELAY,
-	R_TOO_MANY_RCPTS, R_LOOP, R_BARE_CR, R_TOO_MANY_ERRORS, R_TIMEOUT,
+	R_TOO_MANY_RCPTS, R_LOOP, R_BARE_CR, R_TOO_MANY_ERRORS, R_TOO_MUCH_JUNK,
+	R_TIMEOUT,
 	R_TEMP_LOCK, R_TEMP_IO, R_NOSPACE, R_SHUTDOWN,
 	R_SEQ_EHLO, R_SEQ_AUTH_TXN, R_AUTH_OK, R_AUTH_AGAIN, R_AUTH_MECH,
 	R_AUTH_ENCRYPT, R_AUTH_FAILED, R_AUTH_CANCELLED, R_AUTH_MALFORMED,
@@ -69,6 +70,13 @@ struct smtp_session {
 	bool			 esmtp;		/* EHLO, not HELO */
 	bool			 quit;
 	int			 errors;
+	int			 junk;		/* NOOP RSET VRFY EXPN HELP since
+						   the last delivered message */
+	/* MAIL or a RCPT of this transaction was refused: the 503s its
+	   pipelined RCPTs and DATA then get are echoes, not errors (SPEC 3,
+	   RFC 2920 3.1), up to max_rcpts + 1 of them. */
+	bool			 txn_refused;
+	size_t			 echoes;
 	enum line_end		 line_end;	/* of the command being run */
 	char			 helo[SMTP_DOMAIN_MAX + 1];
 	/* The transaction. */
@@ -96,6 +104,7 @@ const char *smtp_log_path(const struct smtp_path *p, char *buf, size_t size);
 void	smtp_session_run(struct smtp_session *s);
 void	smtp_set_state(struct smtp_session *s, enum smtp_state state);
 void	smtp_transaction_reset(struct smtp_session *s);
+void	smtp_transaction_refused(struct smtp_session *s);
 const char *smtp_reply_text(enum reply_id id);
 
 /* commands.c: handlers, one per verb. */

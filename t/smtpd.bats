@@ -106,6 +106,67 @@ HEAD='EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<alice@test.example>\
 	[ "${lines[-1]}" = "221 2.0.0 Bye" ]
 }
 
+@test "pipelining (smtplib): a refused MAIL's 12 RCPTs and DATA get 503 echoes that are not errors; the next message goes through" {
+	run python3 - "$BIN/smtpd" "${SMTPD_ARGS[@]}" <<'PY'
+import sys
+from pipeclients import PipeSMTP
+s = PipeSMTP(sys.argv[1:])
+s.ehlo("mta.example")
+assert "pipelining" in s.esmtp_features
+for size in ("SIZE=999999999", "SIZE=x"):    # 552, then a 501 syntax error
+    group = "MAIL FROM:<a@b.example> %s\r\n" % size
+    group += "".join("RCPT TO:<jones+%d@test.example>\r\n" % i for i in range(12))
+    group += "DATA\r\n"
+    s.send(group.encode())
+    codes = [s.getreply()[0] for _ in range(14)]
+    print(codes)
+    assert codes[0] in (552, 501) and codes[1:] == [503] * 13, codes
+# refused recipients, then DATA: its 503 is an echo too
+s.send(b"MAIL FROM:<a@b.example>\r\n" + b"RCPT TO:<ghost@test.example>\r\n" * 3 + b"DATA\r\n")
+codes = [s.getreply()[0] for _ in range(5)]
+print(codes)
+assert codes == [250, 550, 550, 550, 503], codes
+s.rset()
+print(s.sendmail("a@b.example", ["jones@test.example"], b"Subject: after\r\n\r\nx\r\n"))
+print(s.quit()[0])
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = 221 ]
+	grep -q '^Subject: after' "$SPOOL/mail/jones"
+	# a 503 that echoes nothing still counts: RCPT and DATA with no MAIL
+	run bash -c 'printf "$0" | "$@" | tr -d "\r" | tail -n 2' \
+	    "EHLO c\r\n$(printf 'RCPT TO:<jones@test.example>\\r\\nDATA\\r\\n%.0s' 1 2 3 4 5)QUIT\r\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+	echo "$output"
+	[ "${lines[1]}" = "421 4.7.0 Too many errors, closing connection" ]
+	# and echoes are bounded: -r 5 lets 6 pass, then they count again
+	run bash -c 'printf "$0" | "$@" | tr -d "\r"' \
+	    "EHLO c\r\nMAIL FROM:<a@b.example> SIZE=999999999\r\n$(printf 'RCPT TO:<jones@test.example>\\r\\n%.0s' $(seq 1 20))QUIT\r\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -r 5
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^503 ')" -eq 16 ]
+	[ "${lines[-1]}" = "421 4.7.0 Too many errors, closing connection" ]
+}
+
+@test "junk: the 101st NOOP, RSET, VRFY, EXPN or HELP gets 421 and the end; a delivered message starts the count again" {
+	# EXPN counts too, but its 502 is also an error: five of them
+	junk=$(printf 'EXPN x\\r\\n%.0s' 1 2 3 4 5; for i in $(seq 1 19); do printf 'NOOP\\r\\nRSET\\r\\nVRFY x\\r\\nHELP\\r\\nNOOP\\r\\n'; done)
+	run bash -c 'printf "$0" | "$@" | tr -d "\r"' \
+	    "EHLO c\r\n${junk}NOOP\r\nQUIT\r\n" "$BIN/smtpd" "${SMTPD_ARGS[@]}" -l
+	echo "$output" | tail -n 4
+	[ "${lines[-1]}" = "421 4.7.0 Too many commands that move no mail, closing connection" ]
+	[ "$(echo "$output" | grep -c '^250 2.0.0 OK$')" -eq 58 ]
+	echo "$output" | grep -q '^smtpd: too many junk commands client=local'
+	half=$(for i in $(seq 1 12); do printf 'NOOP\\r\\nRSET\\r\\nVRFY x\\r\\nHELP\\r\\nNOOP\\r\\n'; done)
+	run bash -c 'printf "$0" | "$@" | tr -d "\r"' \
+	    "EHLO c\r\n${half}${HEAD#EHLO c.example\\r\\n}x\r\n.\r\n${half}QUIT\r\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+	echo "$output" | tail -n 2
+	[ "${lines[-1]}" = "221 2.0.0 Bye" ]
+	echo "$output" | grep -q '^250 2.0.0 OK id='
+}
+
 @test "HELO takes a host name or an address literal, nothing that could fake a Received: field" {
 	run bash -c 'printf "$0" | "$@" | tr -d "\r"' \
 	    "HELO my_pc.example\r\nEHLO [192.0.2.1]\r\nEHLO [IPv6:2001:db8::1]\r\nHELO x(from.evil.example)\r\nEHLO a]b\r\nHELO x;by=y\r\nEHLO [x(y)]\r\nHELO \"q\"\r\nQUIT\r\n" \
