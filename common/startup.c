@@ -1,8 +1,10 @@
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -101,11 +103,28 @@ startup_number(int opt, const char *s, long min, long max)
 	return n;
 }
 
+/* The soft limit is only a default; the hard one is the operator's. */
+static void
+startup_raise_fds(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur >= STARTUP_FDS_WANTED || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max < STARTUP_FDS_WANTED ? rl.rlim_max :
+	    STARTUP_FDS_WANTED;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("raising the descriptor limit to %ju",
+		    (uintmax_t)rl.rlim_cur);
+}
+
 void
 startup_prepare(const struct startup_opts *o, char *hostname,
     size_t hostname_size, struct users *u, size_t users_max)
 {
 	log_set_stderr(o->log_stderr);
+	startup_raise_fds();
 	if (o->hostname != NULL) {
 		if (strlen(o->hostname) >= hostname_size)
 			startup_fatal(EX_USAGE, "-n: host name too long");

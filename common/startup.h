@@ -21,6 +21,12 @@
  */
 #define STARTUP_OPTSTRING	":s:p:n:t:U:w:lP"
 
+/*
+ * The descriptor soft limit is raised towards the hard one, at most to
+ * this: one message may reach a mailbox per descriptor (SPEC 3).
+ */
+#define STARTUP_FDS_WANTED	65536
+
 struct startup_opts {
 	const char	*spool_dir;	/* -s */
 	const char	*users_file;	/* -p */
@@ -54,9 +60,10 @@ void	startup_fatal(int code, const char *fmt, ...)
 long	startup_number(int opt, const char *s, long min, long max);
 
 /*
- * After the options: sets up logging, puts the host name in hostname and
- * reads the users file while still privileged (it may be readable by root
- * only). Each failure is fatal with the code SPEC 2 gives it.
+ * After the options: sets up logging, puts the host name in hostname,
+ * raises the descriptor limit (STARTUP_FDS_WANTED) and reads the users
+ * file while still privileged (it may be readable by root only). Each
+ * failure is fatal with the code SPEC 2 gives it.
  */
 void	startup_prepare(const struct startup_opts *o, char *hostname,
 	    size_t hostname_size, struct users *u, size_t users_max);

@@ -280,7 +280,7 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 	char safe[SMTP_LOG_PATH_SIZE];
 	struct smtp_path p;
 	enum reply_id r;
-	size_t n;
+	size_t n, before = s->mailbox_count;
 
 	/* Until one is taken, a pipelined DATA gets a 503 echo. */
 	if (s->rcpt_count == 0)
@@ -307,6 +307,13 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 			log_info("reject client=%s rcpt=<%s>: no such user",
 			    s->client, smtp_log_path(&p, safe, sizeof safe));
 		return r;
+	} else if (s->mailbox_count > s->mailbox_limit) {
+		/* SPEC 3: refused now, not accepted and deferred for ever */
+		s->mailbox_count = before;
+		log_info("reject client=%s rcpt=<%s>: more than %zu mailboxes "
+		    "for one message", s->client,
+		    smtp_log_path(&p, safe, sizeof safe), s->mailbox_limit);
+		return R_TOO_MANY_RCPTS;
 	}
 	s->rcpt_count++;
 	s->txn_refused = false;

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/startup.h"
 #include "smtpd/smtpd.h"
+#include "spool/spool.h"
 
 static void smtp_config_addressing(struct smtpd_config *cfg,
 	    const char *aliases_file);
@@ -121,6 +122,7 @@ main(int argc, char **argv)
 	s.cfg = &cfg;
 	/* Every user once, and the postmaster spool file. */
 	s.mailbox_max = cfg.users.count + 1;
+	s.mailbox_limit = spool_deliver_max();
 	if ((s.mailboxes = calloc(s.mailbox_max, sizeof *s.mailboxes)) == NULL ||
 	    (cfg.relay_cmd != NULL &&
 	    (s.remote = calloc(cfg.max_rcpts, sizeof *s.remote)) == NULL))

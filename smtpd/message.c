@@ -142,6 +142,7 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 	enum spool_status st;
 	enum reply_id reply;
 	const char *failed = NULL;
+	int err = 0;
 	time_t now = time(NULL);
 	char id[64], safe[SMTP_LOG_PATH_SIZE];
 
@@ -184,6 +185,7 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 		reply = smtp_spool_reply(st);
 	else
 		reply = smtp_deliver(s, &msg, id, &failed);
+	err = errno;
 	spool_msg_close(&msg);
 	if (reply == R_SENT) {
 		s->junk = 0;
@@ -194,10 +196,12 @@ smtp_cmd_data(struct smtp_session *s, char *arg)
 		    smtp_log_path(&s->sender, safe, sizeof safe),
 		    (intmax_t)dm.octets, s->rcpt_count);
 	} else {
-		log_info("reject client=%s id=%s from=<%s>%s%s: %s", s->client,
-		    id, smtp_log_path(&s->sender, safe, sizeof safe),
+		/* a local failure says why: lock timeout, disk, descriptors */
+		log_info("reject client=%s id=%s from=<%s>%s%s: %s%s%s%s",
+		    s->client, id, smtp_log_path(&s->sender, safe, sizeof safe),
 		    failed ? " mailbox=" : "", failed ? failed : "",
-		    smtp_reply_text(reply));
+		    smtp_reply_text(reply), failed ? " (" : "",
+		    failed ? strerror(err) : "", failed ? ")" : "");
 	}
 	smtp_transaction_reset(s);
 	return reply;

@@ -88,6 +88,8 @@ struct smtp_session {
 	const char		**mailboxes;
 	size_t			 mailbox_count;
 	size_t			 mailbox_max;
+	/* What one delivery can hold open at once (spool_deliver_max). */
+	size_t			 mailbox_limit;
 	/* Recipients in other domains, for the relay (-x, authenticated). */
 	char			(*remote)[SMTP_PATH_MAX + 1];
 	size_t			 remote_count;

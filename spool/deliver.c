@@ -4,9 +4,16 @@
  * on any failure truncate every mailbox touched back to its old size.
  * Each append writes at the size read under the lock, never O_APPEND: a
  * network filesystem's client may append at a size it cached.
+ *
+ * A mailbox and its journal are two descriptors. When twice the mailboxes
+ * would not fit under the descriptor limit, journals are closed after
+ * each record and opened again by name for the next ("lean"), so one
+ * message can still reach spool_deliver_max() mailboxes.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,10 +34,53 @@ struct deliver_target {
 static int deliver_target_cmp(const void *a, const void *b);
 static enum spool_status deliver_append(struct spool_msg *m,
 	    struct deliver_target *t, char *buf, struct deliver_target *all,
-	    size_t count);
+	    size_t count, bool lean);
 static void deliver_refresh(int dirfd, struct deliver_target *all,
 	    size_t count, struct timespec *next);
-static void deliver_undo(struct deliver_target *t);
+static void deliver_undo(int dirfd, struct deliver_target *t);
+static void deliver_done(int dirfd, struct deliver_target *t);
+static int deliver_journal(int dirfd, struct deliver_target *t);
+
+size_t
+spool_deliver_max(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > SIZE_MAX)
+		return SIZE_MAX;
+	return rl.rlim_cur > SPOOL_FDS_RESERVED ?
+	    (size_t)rl.rlim_cur - SPOOL_FDS_RESERVED : 0;
+}
+
+/* The journal of t open again (lean mode), or -1. */
+static int
+deliver_journal(int dirfd, struct deliver_target *t)
+{
+	char jname[SPOOL_AUX_NAME_MAX];
+	struct stat jst;
+
+	if (t->jfd == -1) {
+		spool_aux_name(jname, t->name, "journal");
+		if (spool_file_open(dirfd, jname, SPOOL_CREATE_NO, &t->jfd,
+		    &jst) != SPOOL_OK)
+			t->jfd = -1;
+	}
+	return t->jfd;
+}
+
+/*
+ * The append is whole and fsync'ed: "done". When the journal cannot be
+ * opened again its record stays "begin" for an append that reached its
+ * full size, which recovery keeps.
+ */
+static void
+deliver_done(int dirfd, struct deliver_target *t)
+{
+	if (deliver_journal(dirfd, t) != -1)
+		spool_journal_done(t->jfd, &t->st, t->before, t->after);
+	t->jfd = -1;
+}
 
 static int
 deliver_target_cmp(const void *a, const void *b)
@@ -55,7 +105,7 @@ deliver_refresh(int dirfd, struct deliver_target *all, size_t count,
 /* Journals, then writes a separator if needed and the message. */
 static enum spool_status
 deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
-    struct deliver_target *all, size_t count)
+    struct deliver_target *all, size_t count, bool lean)
 {
 	struct timespec next_refresh = { 0, 0 };
 	char tail[2] = { '\n', '\n' }, head[SPOOL_HEAD_MAX];
@@ -92,6 +142,10 @@ deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
 	if (status != SPOOL_OK)
 		return status;
 	t->begun = true;
+	if (lean) {
+		(void)close(t->jfd);
+		t->jfd = -1;
+	}
 	if (spool_pwrite_all(t->fd, sep, sep_len, t->before) == -1)
 		return spool_errno_status(errno);
 	at = t->before + (off_t)sep_len;
@@ -115,18 +169,19 @@ deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
 
 /* Takes a failed or unconfirmed append back out of a mailbox. */
 static void
-deliver_undo(struct deliver_target *t)
+deliver_undo(int dirfd, struct deliver_target *t)
 {
 	int saved = errno;
 
 	if (spool_ftruncate(t->fd, t->before) == -1 || spool_fsync(t->fd) == -1) {
 		/* The journal stays "begin": the next locker retries. */
 		log_warn("mailbox %s: rolling back a failed delivery", t->name);
-		(void)close(t->jfd);
+		if (t->jfd != -1)
+			(void)close(t->jfd);
+		t->jfd = -1;
 	} else {
-		spool_journal_done(t->jfd, &t->st, t->before, t->after);
+		deliver_done(dirfd, t);
 	}
-	t->jfd = -1;
 	errno = saved;
 }
 
@@ -137,8 +192,9 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 	struct deliver_target *t;
 	struct timespec deadline;
 	enum spool_status status;
-	size_t n = 0, i = 0;
+	size_t n = 0, i = 0, max;
 	char *buf = NULL;
+	bool lean;
 	int saved;
 
 	if ((status = spool_msg_finish(m)) != SPOOL_OK) {
@@ -168,28 +224,36 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 		if (n == 0 || strcmp(t[n - 1].name, t[i].name) != 0)
 			t[n++] = t[i];
 
+	/* one mailbox needs no getrlimit(2) */
+	max = n > 1 ? spool_deliver_max() : SIZE_MAX;
+	lean = n > max / 2;
+	if (n > max) {
+		status = SPOOL_IOERR;
+		errno = EMFILE;
+		i = n - 1;
+		goto fail;
+	}
 	spool_deadline(&deadline, wait_secs);
 	for (i = 0; i < n; i++) {
 		status = spool_lock(m->dirfd, t[i].name, SPOOL_CREATE_DURABLE,
 		    &deadline, &t[i].fd, &t[i].st);
 		if (status == SPOOL_OK)
 			status = spool_journal_recover(m->dirfd, t[i].name,
-			    t[i].fd, &t[i].st, &t[i].jfd);
+			    t[i].fd, &t[i].st, lean ? NULL : &t[i].jfd);
 		if (status != SPOOL_OK)
 			goto fail;
 	}
 	for (i = 0; i < n; i++)
-		if ((status = deliver_append(m, &t[i], buf, t, n)) != SPOOL_OK)
+		if ((status = deliver_append(m, &t[i], buf, t, n, lean)) !=
+		    SPOOL_OK)
 			goto fail;
 	for (i = 0; i < n; i++)
 		if (spool_fsync(t[i].fd) == -1) {
 			status = spool_errno_status(errno);
 			goto fail;
 		}
-	for (i = 0; i < n; i++) {
-		spool_journal_done(t[i].jfd, &t[i].st, t[i].before, t[i].after);
-		t[i].jfd = -1;
-	}
+	for (i = 0; i < n; i++)
+		deliver_done(m->dirfd, &t[i]);
 	status = SPOOL_OK;
 	goto out;
 fail:
@@ -199,7 +263,7 @@ fail:
 	/* Whatever has a "begin" record was written to: take it out. */
 	for (size_t j = 0; j < n; j++)
 		if (t[j].begun)
-			deliver_undo(&t[j]);
+			deliver_undo(m->dirfd, &t[j]);
 	errno = saved;
 out:
 	saved = errno;

@@ -18,6 +18,12 @@
 /* The reader's output batch (SPOOL_EOL_DOTS); longer lines go in pieces. */
 #define SPOOL_READ_STAGE	16384
 /*
+ * Descriptors a delivery leaves to the rest of the process: stdio, syslog,
+ * the spool directory, the spilled message, and the dotlock and journal
+ * being opened for the next mailbox, with room to spare.
+ */
+#define SPOOL_FDS_RESERVED	16
+/*
  * Lock waits poll non-blocking attempts, sleeping from MIN to MAX,
  * doubling: no signal interrupts a lock request a network filesystem has
  * in flight, and a freed lock is seen within MAX.

@@ -150,6 +150,12 @@ enum spool_status spool_msg_read(struct spool_msg *m, size_t skip,
 enum spool_status spool_deliver(struct spool_msg *m,
 	    const char *const *users, size_t count, int wait_secs,
 	    const char **failed_user);
+/*
+ * How many distinct mailboxes one spool_deliver() can take under this
+ * process's descriptor limit: each holds one descriptor (and its journal's
+ * too while that fits) from its lock to the end.
+ */
+size_t	spool_deliver_max(void);
 
 /* ---- Reading and rewriting a mailbox (POP3) ---- */
 

@@ -198,6 +198,53 @@ PY
 	done
 }
 
+@test "fan-out under ulimit -n 1024: 1,000 mailboxes through aliases get the message; 1,200 get 452 4.5.3 at RCPT, nothing created" {
+	big="$SPOOL/passwd-big" aliases="$SPOOL/aliases-big"
+	for i in $(seq -w 1 1200); do echo "u$i:{PLAIN}x"; done >"$big"
+	for g in $(seq -w 1 12); do
+		printf 'g%s: ' "$g"
+		seq -f "u%04g" $(( (10#$g - 1) * 100 + 1 )) $(( 10#$g * 100 )) | paste -sd, -
+	done >"$aliases"
+	echo "all: $(seq -f 'g%02g' 1 12 | paste -sd, -)" >>"$aliases"
+	echo "thousand: $(seq -f 'g%02g' 1 10 | paste -sd, -)" >>"$aliases"
+	chmod 0644 "$big" "$aliases"
+	run bash -c 'ulimit -n 1024; printf "$0" | "$@" | tr -d "\r"' \
+	    "EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<all@test.example>\r\nRCPT TO:<thousand@test.example>\r\nDATA\r\nSubject: fan-out\r\n\r\nx\r\n.\r\nQUIT\r\n" \
+	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -p "$big" -a "$aliases" -l
+	echo "$output" | grep -v '^smtpd: connect'
+	echo "$output" | grep -qx '452 4.5.3 Too many recipients'
+	echo "$output" | grep -q 'reject client=local rcpt=<all@test.example>: more than 1008 mailboxes'
+	echo "$output" | grep -q '^250 2.0.0 OK id='
+	[ "$(ls "$SPOOL/mail" | grep -c '^u[0-9]*$')" -eq 1000 ]
+	[ ! -e "$SPOOL/mail/u1001" ]
+	for u in u0001 u0500 u1000; do
+		[ "$(grep -c '^From ' "$SPOOL/mail/$u")" -eq 1 ]
+		grep -qx 'Subject: fan-out' "$SPOOL/mail/$u"
+	done
+	# where two descriptors a mailbox do not fit (ulimit -n 48: 32
+	# mailboxes, 60 users), journals are opened again for each record;
+	# a disk full at the 40th write still takes every append back out
+	echo "sixty: $(seq -f 'u%04g' 1101 1160 | paste -sd, -)" >>"$aliases"
+	echo "thirty: $(seq -f 'u%04g' 1101 1130 | paste -sd, -)" >>"$aliases"
+	for when in 40 1000; do
+		run bash -c 'ulimit -n 48; printf "$0" | ASAN_OPTIONS=detect_leaks=0 strace -f -o /dev/null -e trace=pwrite64 -e inject=pwrite64:error=ENOSPC:when=$1 "${@:2}" | tr -d "\r"' \
+		    "EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<sixty@test.example>\r\nRCPT TO:<thirty@test.example>\r\nDATA\r\nSubject: lean $when\r\n\r\nx\r\n.\r\nQUIT\r\n" \
+		    "$when" "$BIN/smtpd" "${SMTPD_ARGS[@]}" -p "$big" -a "$aliases"
+		echo "$output" | grep -v '^250-'
+		echo "$output" | grep -qx '452 4.5.3 Too many recipients'
+		if [ "$when" = 40 ]; then
+			echo "$output" | grep -q '^452 4.3.1 Insufficient system storage'
+			! grep -q 'Subject: lean' "$SPOOL/mail/"u11[0-3]*
+		else
+			echo "$output" | grep -q '^250 2.0.0 OK id='
+			[ "$(grep -l 'Subject: lean 1000' "$SPOOL/mail/"u11* | wc -l)" -eq 30 ]
+		fi
+		# every journal says done
+		[ "$(cat "$SPOOL/mail/".u11*.journal | grep -c 'spool-journal 1 done')" -ge 15 ]
+		! grep -l 'spool-journal 1 begin' "$SPOOL/mail/".u11*.journal
+	done
+}
+
 # timing PROGRAM ARGS...: t/lib/timing.py over 50 sessions; fails when
 # two causes of a failed login differ by 0.3 ms or more in their medians.
 failure_timing() {
