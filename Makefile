@@ -126,23 +126,30 @@ $(BIN)/unit_%: $(B)/t/unit/unit_%.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON)
 # (an empty one, which only a process killed in the middle leaves, is
 # listed but cannot say what it was);
 # it is world-writable because smtpd drops root to nobody in the tests.
+# Where a private parent directory (root's home) keeps the dropped users
+# from the checkout, both move to a scratch copy (scripts/test-scratch.sh).
 SAN_LOGS := $(abspath $(B)/sanitizer-logs)
 # Installs what the suite needs first (scripts/need.sh): the build itself
 # needs libcrypt's header.
 test:
 	@scripts/need.sh test
 	@$(MAKE) --no-print-directory all
-	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS) && chmod 1777 $(SAN_LOGS)
-	BIN=$(abspath $(BIN)) SANITIZE=$(SANITIZE) SAN_LOGS=$(SAN_LOGS) \
-	ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_leaks=1 \
-	UBSAN_OPTIONS=log_path=$(SAN_LOGS)/ubsan:print_stacktrace=1:halt_on_error=1 \
-	    bats t/
-	@for f in $$(find $(SAN_LOGS) -type f -empty); do \
+	@set -- $$(scripts/test-scratch.sh $(abspath $(BIN)) $(SAN_LOGS)); \
+	bin=$$1 logs=$$2 scratch=$$3; \
+	rm -rf $$logs && mkdir -p $$logs && chmod 1777 $$logs; \
+	echo "BIN=$$bin bats t/"; \
+	BIN=$$bin SANITIZE=$(SANITIZE) SAN_LOGS=$$logs \
+	ASAN_OPTIONS=log_path=$$logs/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$$logs/ubsan:print_stacktrace=1:halt_on_error=1 \
+	    bats t/; status=$$?; \
+	for f in $$(find $$logs -type f -empty); do \
 	    echo "note: $$f is empty: a process the tests SIGKILL died" \
-	        "before its sanitizer runtime wrote a word"; done
-	@if [ -n "$$(find $(SAN_LOGS) -type f -size +0)" ]; then \
+	        "before its sanitizer runtime wrote a word"; done; \
+	if [ -n "$$(find $$logs -type f -size +0)" ]; then \
 	    echo "sanitizer reports:"; \
-	    find $(SAN_LOGS) -type f -size +0 -exec tail -n +1 {} +; exit 1; fi
+	    find $$logs -type f -size +0 -exec tail -n +1 {} +; status=1; fi; \
+	[ "$$scratch" = - ] || rm -rf "$$scratch"; \
+	exit $$status
 
 check-sanitize:
 	$(MAKE) SANITIZE=1 test
@@ -164,12 +171,16 @@ valgrind:
 	    find $(VALGRIND_LOGS) -type f -size +0 -exec cat {} +; exit 1; fi; \
 	echo "memcheck: $$n processes, no errors, no leaks"
 
-run: all
+run:
+	@scripts/need.sh run
+	@$(MAKE) --no-print-directory all
 	scripts/run-demo.sh
 
 # Speed against the floor and peer servers (bench/README.md); not a test.
 # make bench BENCH_ARGS=--quick for a short run.
-bench: all
+bench:
+	@scripts/need.sh bench
+	@$(MAKE) --no-print-directory all
 	bench/run.sh $(BENCH_ARGS)
 
 # What the locks of SPEC 6 cost against the tree before them, and the

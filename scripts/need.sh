@@ -1,8 +1,9 @@
 #!/bin/sh
-# need.sh test|ci: installs the Debian packages that make test (or CI's
-# further stages) need and this machine lacks, quietly, when run as root;
-# otherwise names them and the command that would install them, and goes
-# on (the tests that need a missing program skip themselves and say so).
+# need.sh test|ci|run|bench: installs the Debian packages that make test
+# (CI's further stages, make run, make bench) need and this machine lacks,
+# quietly, when run as root; otherwise names them and the command that
+# would install them, and goes on (the tests that need a missing program
+# skip themselves and say so).
 set -eu
 
 # command (or file) -> Debian package that provides it
@@ -15,12 +16,19 @@ exim4:exim4-daemon-light procmail:procmail lockfile:procmail
 flock:util-linux runuser:util-linux
 glusterfsd:glusterfs-server glusterfs:glusterfs-client
 "
-ci_needs="cc:gcc make:make clang:clang valgrind:valgrind"
+build_needs="cc:gcc /usr/include/crypt.h:libcrypt-dev"
+ci_needs="make:make clang:clang valgrind:valgrind"
+# make run serves through systemd-socket-activate and prints curl commands
+run_needs="systemd-socket-activate:systemd curl:curl runuser:util-linux"
+# make bench installs its peer servers itself (bench/peers.py)
+bench_needs="python3:python3 mkpasswd:whois /usr/bin/time:time"
 
 case "${1:-test}" in
-test) needs=$test_needs ;;
-ci) needs="$test_needs $ci_needs" ;;
-*) echo "usage: $0 test|ci" >&2; exit 64 ;;
+test) needs="$build_needs $test_needs" ;;
+ci) needs="$build_needs $test_needs $ci_needs" ;;
+run) needs="$build_needs $run_needs" ;;
+bench) needs="$build_needs $bench_needs" ;;
+*) echo "usage: $0 test|ci|run|bench" >&2; exit 64 ;;
 esac
 
 missing=

@@ -15,6 +15,12 @@ if ! command -v systemd-socket-activate >/dev/null 2>&1; then
 	echo "make run needs systemd-socket-activate (Debian: apt-get install systemd)" >&2
 	exit 69
 fi
+# As root the servers become nobody, who must reach the demo spool: a
+# checkout inside a private directory (root's home) cannot serve it.
+if [ "$(id -u)" -eq 0 ] && ! runuser -u nobody -- test -x "$PWD"; then
+	echo "make run: as root the servers run as nobody, who cannot enter $PWD (a parent directory is private): clone the repository under a directory others can enter, such as /usr/local/src or /tmp, or run make run as an ordinary user" >&2
+	exit 77
+fi
 mkdir -p "$DEMO/spool"
 printf 'demo:{PLAIN}demo\n' >"$DEMO/passwd"
 chmod 0644 "$DEMO/passwd"
@@ -23,10 +29,6 @@ if [ "$(id -u)" -eq 0 ]; then
 	# The servers never run as root: they become the spool's owner.
 	chown nobody "$DEMO/spool"
 	chmod 0755 "$DEMO"
-	if ! runuser -u nobody -- test -w "$DEMO/spool"; then
-		echo "as root, $DEMO/spool must be reachable by nobody; a parent directory is closed to it" >&2
-		exit 77
-	fi
 	args+=(-U nobody)
 fi
 

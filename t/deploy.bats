@@ -199,6 +199,14 @@ EOF
 }
 
 @test "make run: the commands it prints send and fetch a message on its ports; stopped by PID" {
+	if [ "$(id -u)" -eq 0 ] && ! runuser -u nobody -- test -x "$REPO"; then
+		# a checkout nobody can enter: one line saying why, at once
+		run env -u MAKEFLAGS -u MAKELEVEL make -C "$REPO" --no-print-directory run
+		echo "$output"
+		[ "$status" -ne 0 ]
+		echo "$output" | grep -q '^make run: as root the servers run as nobody, who cannot enter'
+		return 0
+	fi
 	ports=(2525 1100)
 	for p in 2525 1100; do
 		! wait_port 127.0.0.1 "$p" 2>/dev/null || {
@@ -231,6 +239,33 @@ EOF
 	stop_all
 	! wait_port 127.0.0.1 "${ports[0]}" 2>/dev/null
 	! pgrep -f "systemd-socket-activate -l 127.0.0.1:${ports[0]}"
+}
+
+@test "a checkout in a private directory: make test tests a scratch copy, make run stops at once with one line" {
+	[ "$(id -u)" -eq 0 ] || skip "only root's servers drop to other users"
+	private="$BATS_TEST_TMPDIR/home/root"
+	mkdir -p "$private/bin" "$private/scripts"
+	chmod 0700 "$BATS_TEST_TMPDIR/home"
+	cp "$BIN/smtpd" "$BIN/pop3d" "$private/bin/"
+	set -- $("$REPO/scripts/test-scratch.sh" "$private/bin" "$private/logs" 2>/dev/null)
+	echo "$*"
+	[ "$3" != - ] && [ "$1" = "$3" ] && [ "$2" = "$3/sanitizer-logs" ]
+	runuser -u nobody -- test -x "$1/smtpd"
+	runuser -u mail -- test -x "$1/pop3d"
+	cmp "$BIN/smtpd" "$1/smtpd"
+	rm -rf "$3"
+	# a reachable BIN is used as it is
+	if runuser -u nobody -- test -x "$BIN/smtpd" &&
+	    runuser -u mail -- test -x "$BIN/smtpd"; then
+		[ "$("$REPO/scripts/test-scratch.sh" "$BIN" /x/logs)" = "$BIN /x/logs -" ]
+	fi
+	cp "$REPO/scripts/run-demo.sh" "$private/scripts/"
+	run "$private/scripts/run-demo.sh"
+	echo "$output"
+	[ "$status" -eq 77 ]
+	[ "${#lines[@]}" -eq 1 ]
+	echo "$output" | grep -q "cannot enter $private .*clone the repository under a directory others can enter"
+	[ ! -e "$private/demo" ]
 }
 
 @test "make install DESTDIR=... PREFIX=/usr: the expected tree, paths filled in; man pages render cleanly; uninstall removes it" {
