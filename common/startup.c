@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -143,6 +144,7 @@ startup_prepare(const struct startup_opts *o, char *hostname,
 void
 startup_drop(const struct startup_opts *o)
 {
+	struct stat st;
 	char err[256];
 
 	if (priv_drop(o->run_as, o->spool_dir, err, sizeof err) == -1)
@@ -151,4 +153,13 @@ startup_drop(const struct startup_opts *o)
 	if (access(o->spool_dir, W_OK | X_OK) == -1)
 		startup_fatal(EX_CANTCREAT, "cannot create lock files in %s: %s",
 		    o->spool_dir, strerror(errno));
+	/*
+	 * Mail stays whole there, but any local user can plant the lock and
+	 * session files that keep a mailbox busy (README, "The spool").
+	 */
+	if (stat(o->spool_dir, &st) == 0 && (st.st_mode & S_IWOTH))
+		log_warnx("the spool %s is writable by every user (mode %04o): "
+		    "anyone can keep a mailbox busy; make it 0775 or 2775 "
+		    "with the servers' user or group owning it", o->spool_dir,
+		    (unsigned)(st.st_mode & 07777));
 }

@@ -245,6 +245,20 @@ PY
 	done
 }
 
+@test "a world-writable spool: both programs warn at start (a local user could keep mailboxes busy)" {
+	chmod 1777 "$SPOOL/mail"
+	for prog in smtpd pop3d; do
+		args=("${SMTPD_ARGS[@]}")
+		[ "$prog" = smtpd ] || args=("${POP3D_ARGS[@]}")
+		run bash -c 'printf "QUIT\r\n" | "$@" 2>&1 >/dev/null' _ "$BIN/$prog" "${args[@]}" -l
+		echo "$output"
+		echo "$output" | grep -q "^$prog: the spool $SPOOL/mail is writable by every user (mode 1777)"
+	done
+	chmod 0755 "$SPOOL/mail"
+	run bash -c 'printf "QUIT\r\n" | "$@" 2>&1 >/dev/null' _ "$BIN/smtpd" "${SMTPD_ARGS[@]}" -l
+	! echo "$output" | grep -q 'writable by every user'
+}
+
 # timing PROGRAM ARGS...: t/lib/timing.py over 50 sessions; fails when
 # two causes of a failed login differ by 0.3 ms or more in their medians.
 failure_timing() {
