@@ -22,7 +22,7 @@ teardown() {
 # bats test_tags=transcript
 @test "three failed logins end the session" { pop_transcript 03-three-failures; }
 # bats test_tags=transcript
-@test "APOP: right digest in any case; a hashed secret cannot be used" { pop_transcript 04-apop; }
+@test "APOP: right digest in any case; an unknown user fails like a wrong digest" { pop_transcript 04-apop; }
 # bats test_tags=transcript
 @test "wrong states, bad arguments and numbers: -ERR and the session goes on" { pop_transcript 05-transaction-errors; }
 # bats test_tags=transcript
@@ -47,7 +47,10 @@ teardown() {
 # bats test_tags=transcript
 @test "AUTH LOGIN with and without an initial response" { pop_transcript 14-auth-login; }
 # bats test_tags=transcript
-@test "AUTH CRAM-MD5: no initial response; a hashed secret cannot be used" { pop_transcript 15-auth-cram-md5; }
+@test "AUTH CRAM-MD5: no initial response; an unknown user fails like a wrong digest" { pop_transcript 15-auth-cram-md5; }
+
+# bats test_tags=transcript
+@test "a hashed secret in the users file: no APOP timestamp, no CRAM-MD5; both refused as not offered" { pop_transcript 16-no-apop-with-hashes; }
 
 # Sends raw bytes (printf format) to pop3d; replies without CR in $output.
 raw_session() {
