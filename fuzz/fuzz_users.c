@@ -24,9 +24,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    e->name[j] - 32 : e->name[j]);
 		if (users_find(&u, upper) != users_find(&u, e->name))
 			abort();
-		/* crypt(3) is slow: only PLAIN entries are checked here. */
+		/*
+		 * crypt(3) is slow: only PLAIN entries are checked here. An
+		 * empty secret never authenticates (SPEC 3).
+		 */
 		if (e->scheme == USERS_PLAIN &&
-		    !users_pass_verify(&u, e, e->secret, strlen(e->secret)))
+		    users_pass_verify(&u, e, e->secret, strlen(e->secret)) !=
+		    users_plain_usable(e))
 			abort();
 	}
 	users_free(&u);
