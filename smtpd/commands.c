@@ -36,7 +36,7 @@ static enum reply_id
 smtp_greet(struct smtp_session *s, char *arg, bool esmtp)
 {
 	size_t len = strlen(arg);
-	bool literal = len >= 2 && arg[0] == '[' && arg[len - 1] == ']';
+	bool literal = len > 2 && arg[0] == '[' && arg[len - 1] == ']';
 
 	if (len > SMTP_DOMAIN_MAX)
 		return R_SYNTAX_HELO;

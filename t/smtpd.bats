@@ -169,12 +169,12 @@ PY
 
 @test "HELO takes a host name or an address literal, nothing that could fake a Received: field" {
 	run bash -c 'printf "$0" | "$@" | tr -d "\r"' \
-	    "HELO my_pc.example\r\nEHLO [192.0.2.1]\r\nEHLO [IPv6:2001:db8::1]\r\nHELO x(from.evil.example)\r\nEHLO a]b\r\nHELO x;by=y\r\nEHLO [x(y)]\r\nHELO \"q\"\r\nQUIT\r\n" \
+	    "HELO my_pc.example\r\nEHLO [192.0.2.1]\r\nEHLO [IPv6:2001:db8::1]\r\nHELO x(from.evil.example)\r\nEHLO a]b\r\nHELO x;by=y\r\nEHLO [x(y)]\r\nHELO \"q\"\r\nEHLO []\r\nQUIT\r\n" \
 	    "$BIN/smtpd" "${SMTPD_ARGS[@]}"
 	echo "$output"
 	[ "$(echo "$output" | grep -c '^250 test.example$')" -eq 1 ]
 	[ "$(echo "$output" | grep -c '^250-test.example$')" -eq 2 ]
-	[ "$(echo "$output" | grep -c '^501 5.5.4 Syntax: HELO or EHLO hostname$')" -eq 5 ]
+	[ "$(echo "$output" | grep -c '^501 5.5.4 Syntax: HELO or EHLO hostname$')" -eq 6 ]
 }
 
 @test "NUL in a command is an error, 8-bit and NUL in a body are kept" {
