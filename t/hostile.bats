@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
-# Hostile clients (issue 7): slow senders, floods of recipients, path
-# tricks, huge lines, garbage in every state, smuggling variants and bad
-# numbers. The cases other files already hold are listed at the end.
+# Hostile clients and local users: slow senders, floods of recipients,
+# path tricks, huge lines, garbage in every state, smuggling variants,
+# forged log fields, login timing, fan-out past the descriptor limit and a
+# world-writable spool. The cases other files already hold are listed at
+# the end.
 
 load lib/helpers
 
