@@ -105,7 +105,7 @@ startup_number(int opt, const char *s, long min, long max)
 }
 
 /* The soft limit is only a default; the hard one is the operator's. */
-static void
+void
 startup_raise_fds(void)
 {
 	struct rlimit rl;
@@ -125,7 +125,6 @@ startup_prepare(const struct startup_opts *o, char *hostname,
     size_t hostname_size, struct users *u, size_t users_max)
 {
 	log_set_stderr(o->log_stderr);
-	startup_raise_fds();
 	if (o->hostname != NULL) {
 		if (strlen(o->hostname) >= hostname_size)
 			startup_fatal(EX_USAGE, "-n: host name too long");

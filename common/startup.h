@@ -47,6 +47,12 @@ void	startup_init(const char *prog, const char *client_line);
 bool	startup_option(struct startup_opts *o, int opt, const char *arg);
 
 /*
+ * Raises the descriptor soft limit toward the hard one, at most to
+ * STARTUP_FDS_WANTED (smtpd: one descriptor a mailbox of a delivery).
+ */
+void	startup_raise_fds(void);
+
+/*
  * For getopt's '?' and ':': names the option at fault, then the usage
  * line, as a startup failure (EX_USAGE).
  */
@@ -60,10 +66,9 @@ void	startup_fatal(int code, const char *fmt, ...)
 long	startup_number(int opt, const char *s, long min, long max);
 
 /*
- * After the options: sets up logging, puts the host name in hostname,
- * raises the descriptor limit (STARTUP_FDS_WANTED) and reads the users
- * file while still privileged (it may be readable by root only). Each
- * failure is fatal with the code SPEC 2 gives it.
+ * After the options: sets up logging, puts the host name in hostname and
+ * reads the users file while still privileged (it may be readable by root
+ * only). Each failure is fatal with the code SPEC 2 gives it.
  */
 void	startup_prepare(const struct startup_opts *o, char *hostname,
 	    size_t hostname_size, struct users *u, size_t users_max);

@@ -122,6 +122,7 @@ main(int argc, char **argv)
 	s.cfg = &cfg;
 	/* Every user once, and the postmaster spool file. */
 	s.mailbox_max = cfg.users.count + 1;
+	startup_raise_fds();
 	s.mailbox_limit = spool_deliver_max();
 	if ((s.mailboxes = calloc(s.mailbox_max, sizeof *s.mailboxes)) == NULL ||
 	    (cfg.relay_cmd != NULL &&
