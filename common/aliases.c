@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ascii.h"
 #include "common/aliases.h"
 #include "common/log.h"
 #include "common/textfile.h"
@@ -18,7 +19,6 @@ struct aliases_walk {
 	const struct alias	*path[ALIASES_DEPTH_MAX];
 };
 
-static void aliases_lower(char *s);
 static int aliases_parse_line(struct aliases *a, char *line, size_t lineno);
 static int aliases_cmp(const void *x, const void *y);
 static int aliases_order(const void *x, const void *y);
@@ -28,14 +28,6 @@ static bool aliases_on_path(const struct aliases_walk *w,
 	    const struct alias *al, size_t depth);
 static enum aliases_status aliases_walk(struct aliases_walk *w,
 	    const struct alias *al, size_t depth);
-
-static void
-aliases_lower(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
 
 /* Adds the alias on line, or logs why not. -1 only on ENOMEM. */
 static int
@@ -71,7 +63,7 @@ aliases_parse_line(struct aliases *a, char *line, size_t lineno)
 			a->target_count = first;
 			return 0;
 		}
-		aliases_lower(t);
+		ascii_lower_copy(t, t, strlen(t));
 		grown = realloc(a->targets,
 		    (a->target_count + 1) * sizeof *a->targets);
 		if (grown == NULL)
@@ -83,7 +75,7 @@ aliases_parse_line(struct aliases *a, char *line, size_t lineno)
 		log_warnx("aliases line %zu: no target, skipped", lineno);
 		return 0;
 	}
-	aliases_lower(name);
+	ascii_lower_copy(name, name, strlen(name));
 	struct alias *more = realloc(a->entries,
 	    (a->count + 1) * sizeof *a->entries);
 	if (more == NULL)
@@ -169,7 +161,7 @@ aliases_find(const struct aliases *a, const char *name)
 	if (a->count == 0 || !users_name_valid(name, len))
 		return NULL;
 	memcpy(lower, name, len + 1);
-	aliases_lower(lower);
+	ascii_lower_copy(lower, lower, strlen(lower));
 	return bsearch(&key, a->entries, a->count, sizeof *a->entries,
 	    aliases_cmp);
 }

@@ -13,10 +13,9 @@ static void log_emit(int priority, const char *fmt, va_list ap, int errnum)
     __attribute__((format(printf, 2, 0)));
 
 void
-log_open(const char *ident, bool also_stderr)
+log_open(const char *ident)
 {
 	log_ident = ident;
-	log_to_stderr = also_stderr;
 	openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 

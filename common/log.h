@@ -2,7 +2,8 @@
  * log: one line per event to syslog(3), facility mail.
  *
  * Under a superserver stderr is the client's socket, so nothing goes there
- * unless log_open() was told to (-l, or a terminal before the session).
+ * unless log_set_stderr() says so (-l, a terminal before the session, or
+ * a test tool).
  * log_warn() appends strerror(errno); log_warnx() does not (as err(3)).
  *
  * Lines read "EVENT client=ADDR field=value...[: free text]" (SPEC 2).
@@ -16,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-void	log_open(const char *ident, bool also_stderr);
+void	log_open(const char *ident);
 void	log_set_stderr(bool also_stderr);
 
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

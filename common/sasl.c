@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ascii.h"
 #include "common/base64.h"
 #include "common/md5.h"
 #include "common/sasl.h"
@@ -116,8 +117,8 @@ sasl_ask(const struct sasl_session *ss, const char *challenge,
 	if (base64_encode(challenge, challenge_len, encoded,
 	    sizeof encoded) == -1)
 		return SASL_MALFORMED;
-	reply_printf(ss->out, "%s%s\r\n", ss->prompt, encoded);
-	switch (line_read(ss->in, line, ss->line_max, &len, &end)) {
+	reply_printf(&ss->conn->out, "%s%s\r\n", ss->prompt, encoded);
+	switch (line_read(&ss->conn->in, line, ss->line_max, &len, &end)) {
 	case LINE_OK:
 		break;
 	case LINE_TOOLONG:
@@ -241,9 +242,7 @@ sasl_cram_md5(const struct sasl_session *ss, struct sasl_buf *b, char *user,
 		return SASL_MALFORMED;
 	memcpy(got, space + 1, MD5_HEX_LEN);
 	got[MD5_HEX_LEN] = '\0';
-	for (size_t i = 0; i < MD5_HEX_LEN; i++)
-		if (got[i] >= 'A' && got[i] <= 'F')
-			got[i] = (char)(got[i] - 'A' + 'a');
+	ascii_lower_copy(got, got, MD5_HEX_LEN);
 	b->data[space - b->data] = '\0';
 	sasl_keep_name(user, (const char *)b->data);
 	/* Only a {PLAIN} secret can key the HMAC. */

@@ -3,10 +3,9 @@
  * 4422): PLAIN (RFC 4616), LOGIN (draft-murchison-sasl-login) and
  * CRAM-MD5 (RFC 2195), checked against the users file.
  *
- * sasl_authenticate() runs a whole exchange over the session's line reader
- * and reply writer: each challenge goes out base64-encoded after the
- * protocol's prompt ("334 " in SMTP, "+ " in POP3), each response is read
- * as one line. The caller sends the final reply, and delays and counts
+ * sasl_authenticate() runs a whole exchange over the connection: each
+ * challenge goes out base64-encoded after the protocol's prompt ("334 "
+ * in SMTP, "+ " in POP3), each response is read as one line. The caller sends the final reply, and delays and counts
  * failures. Passwords are wiped before it returns.
  */
 #ifndef COMMON_SASL_H
@@ -16,8 +15,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "common/line.h"
-#include "common/reply.h"
+#include "common/conn.h"
 #include "common/users.h"
 
 /* The name a client gave, kept for logs (escape it before logging). */
@@ -43,19 +41,9 @@ enum sasl_result {
 struct sasl_session {
 	const struct users	*users;
 	const char		*hostname;	/* in the CRAM-MD5 challenge */
-	struct line_reader	*in;
-	struct reply_writer	*out;
+	struct conn		*conn;
 	const char		*prompt;	/* "334 " or "+ " */
 	size_t			 line_max;	/* a response, CRLF included */
-};
-
-/*
- * The mechanisms a session offers: CRAM-MD5 only when every user of the file
- * could use it (SPEC 3, 4), plaintext ones as -P or the peer allows.
- */
-struct sasl_offer {
-	bool	plaintext;
-	bool	cram_md5;
 };
 
 /* The mechanism named (any case), or SASL_MECH_NONE. */

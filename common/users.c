@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/ascii.h"
 #include "common/log.h"
 #include "common/secret.h"
 #include "common/textfile.h"
@@ -105,9 +106,7 @@ users_parse_line(struct users *u, char *line, size_t lineno)
 		log_warnx("users file line %zu: empty hash, skipped", lineno);
 		return 0;
 	}
-	for (char *p = line; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	ascii_lower_copy(line, line, strlen(line));
 
 	struct users_entry *grown = realloc(u->entries,
 	    (u->count + 1) * sizeof *u->entries);
@@ -200,9 +199,7 @@ users_find(const struct users *u, const char *name)
 
 	if (!users_name_valid(name, len) || u->count == 0)
 		return NULL;
-	for (size_t i = 0; i <= len; i++)
-		lower[i] = (name[i] >= 'A' && name[i] <= 'Z') ?
-		    (char)(name[i] - 'A' + 'a') : name[i];
+	ascii_lower_copy(lower, name, len + 1);
 	return bsearch(&key, u->entries, u->count, sizeof *u->entries,
 	    users_entry_cmp);
 }

@@ -8,10 +8,9 @@
 #include "spool/spool.h"
 
 static int
-count_sink(void *ctx, const char *data, size_t len, bool line_start)
+count_sink(void *ctx, const char *data, size_t len)
 {
 	(void)data;
-	(void)line_start;
 	*(off_t *)ctx += (off_t)len;
 	return 0;
 }
@@ -19,15 +18,19 @@ count_sink(void *ctx, const char *data, size_t len, bool line_start)
 struct dot_count {
 	off_t	bytes;
 	off_t	dot_lines;
+	bool	mid_line;	/* the last byte seen was no LF */
 };
 
 static int
-dot_count_sink(void *ctx, const char *data, size_t len, bool line_start)
+dot_count_sink(void *ctx, const char *data, size_t len)
 {
 	struct dot_count *c = ctx;
 
 	c->bytes += (off_t)len;
-	c->dot_lines += line_start && data[0] == '.';
+	for (size_t i = 0; i < len; i++) {
+		c->dot_lines += !c->mid_line && data[i] == '.';
+		c->mid_line = data[i] != '\n';
+	}
 	return 0;
 }
 

@@ -10,14 +10,13 @@
 #define FUZZ_LINE_STEP		48
 
 static struct users users;
-static struct reply_writer out;
+static struct conn conn;
 static int devnull = -1;
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char file[] = "alice:{PLAIN}alice-pw\nbob:$6$salt$hash\n";
-	static struct line_reader in;
 	char initial[FUZZ_INITIAL_MAX + 1], user[SASL_USER_MAX];
 	const struct users_entry *e;
 	const char *initial_p = NULL;
@@ -34,8 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	ss = (struct sasl_session){
-		.users = &users, .hostname = "fuzz.example", .in = &in,
-		.out = &out, .prompt = "+ ",
+		.users = &users, .hostname = "fuzz.example", .conn = &conn,
+		.prompt = "+ ",
 		.line_max = 2 + (size_t)data[1] * FUZZ_LINE_STEP,
 	};
 	if (ss.line_max > LINE_BUF_SIZE)
@@ -52,8 +51,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		initial_p = initial;
 	}
 	fd = fuzz_input(data + 2, size - 2);
-	line_init(&in, fd, 5);
-	reply_init(&out, devnull, 5);
+	line_init(&conn.in, fd, 5);
+	reply_init(&conn.out, devnull, 5);
 	r = sasl_authenticate(&ss, (enum sasl_mech)(1 + data[0] % 3),
 	    initial_p, user, &e);
 	if ((r == SASL_OK) != (e != NULL) || strlen(user) >= SASL_USER_MAX)

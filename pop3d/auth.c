@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ascii.h"
 #include "common/log.h"
 #include "common/md5.h"
 #include "common/sasl.h"
@@ -36,7 +37,7 @@ pop_timestamp_make(struct pop_session *s)
 	struct timespec now;
 
 	s->timestamp[0] = '\0';
-	if (!s->sasl.cram_md5)
+	if (!s->conn.sasl.cram_md5)
 		return;
 	if (clock_gettime(CLOCK_REALTIME, &now) == -1)
 		now = (struct timespec){ time(NULL), 0 };
@@ -50,7 +51,7 @@ enum reply_id
 pop_cmd_user(struct pop_session *s, char **argv, size_t argc)
 {
 	(void)argc;
-	if (!s->sasl.plaintext)
+	if (!s->conn.sasl.plaintext)
 		return R_PLAINTEXT;
 	snprintf(s->user, sizeof s->user, "%s", argv[0]);
 	s->user_given = true;
@@ -99,7 +100,7 @@ pop_cmd_auth(struct pop_session *s, char **argv, size_t argc)
 {
 	struct sasl_session ss = {
 		.users = &s->cfg->users, .hostname = s->cfg->hostname,
-		.in = &s->in, .out = &s->out, .prompt = "+ ",
+		.conn = &s->conn, .prompt = "+ ",
 		.line_max = POP_SASL_LINE_MAX,
 	};
 	const struct users_entry *e;
@@ -110,20 +111,20 @@ pop_cmd_auth(struct pop_session *s, char **argv, size_t argc)
 		char list[64], *word, *save;
 
 		snprintf(list, sizeof list, "%s",
-		    sasl_mech_list(s->sasl));
-		reply_write(&s->out, "+OK\r\n", 5);
+		    sasl_mech_list(s->conn.sasl));
+		reply_write(&s->conn.out, "+OK\r\n", 5);
 		for (word = strtok_r(list, " ", &save); word != NULL;
 		    word = strtok_r(NULL, " ", &save))
-			reply_printf(&s->out, "%s\r\n", word);
-		reply_write(&s->out, ".\r\n", 3);
+			reply_printf(&s->conn.out, "%s\r\n", word);
+		reply_write(&s->conn.out, ".\r\n", 3);
 		return R_SENT;
 	}
 	if ((mech = sasl_mech_find(argv[0])) == SASL_MECH_NONE)
 		return R_AUTH_MECH;
-	if (sasl_mech_plaintext(mech) && !s->sasl.plaintext)
+	if (sasl_mech_plaintext(mech) && !s->conn.sasl.plaintext)
 		return R_PLAINTEXT;
 	/* CRAM-MD5 is not offered when some secret is a hash (SPEC 4) */
-	if (!sasl_mech_offered(mech, s->sasl))
+	if (!sasl_mech_offered(mech, s->conn.sasl))
 		return R_AUTH_MECH;
 	s->user_given = false;
 	switch (sasl_authenticate(&ss, mech, argc == 2 ? argv[1] : NULL, user,
@@ -161,8 +162,7 @@ pop_apop_digest_ok(const struct pop_session *s, const struct users_entry *e,
 
 	if (strlen(digest) != MD5_HEX_LEN)
 		return false;
-	for (size_t i = 0; i < MD5_HEX_LEN; i++)
-		got[i] = (char)tolower((unsigned char)digest[i]);
+	ascii_lower_copy(got, digest, MD5_HEX_LEN);
 	got[MD5_HEX_LEN] = '\0';
 	if (!users_plain_usable(e))
 		return false;
@@ -182,7 +182,7 @@ pop_login_failed(struct pop_session *s, const char *name, const char *method)
 {
 	char safe[POP_LOG_NAME_MAX];
 
-	log_info("login failed client=%s user=%s method=%s", s->client,
+	log_info("login failed client=%s user=%s method=%s", s->conn.client,
 	    log_escape(safe, sizeof safe, name, strlen(name)), method);
 	return R_AUTH_FAILED;
 }
@@ -202,7 +202,7 @@ pop_login(struct pop_session *s, const struct users_entry *e,
 		int saved = errno;
 
 		log_warnx("login refused client=%s user=%s method=%s: %s (%s)",
-		    s->client, e->name, method, spool_status_text(st),
+		    s->conn.client, e->name, method, spool_status_text(st),
 		    strerror(saved));
 		switch (st) {
 		case SPOOL_INUSE:
@@ -218,7 +218,7 @@ pop_login(struct pop_session *s, const struct users_entry *e,
 	}
 	if ((s->deleted = calloc(s->box.count + 1, sizeof *s->deleted)) ==
 	    NULL) {
-		log_warn("login refused client=%s user=%s", s->client, e->name);
+		log_warn("login refused client=%s user=%s", s->conn.client, e->name);
 		spool_close(&s->box);
 		return R_OPEN_FAILED;
 	}
@@ -226,7 +226,7 @@ pop_login(struct pop_session *s, const struct users_entry *e,
 	pop_set_state(s, POP_ST_TRANS);
 	pop_totals(s, &count, &octets);
 	log_info("login client=%s user=%s method=%s messages=%zu octets=%jd",
-	    s->client, e->name, method, count, (intmax_t)octets);
+	    s->conn.client, e->name, method, count, (intmax_t)octets);
 	pop_maildrop_reply(s, "Logged in, ");
 	return R_SENT;
 }

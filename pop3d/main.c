@@ -26,7 +26,7 @@ main(int argc, char **argv)
 		.lock_wait_secs = POP_LOCK_WAIT_SECS_DEFAULT,
 	};
 	startup_init("pop3d", "-ERR [SYS/TEMP] Service not available\r\n");
-	log_open("pop3d", false);
+	log_open("pop3d");
 	/* A client gone away must end in EPIPE, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING)) != -1)
@@ -41,18 +41,11 @@ main(int argc, char **argv)
 	startup_drop(&cfg.opts);
 
 	s.cfg = &cfg;
-	peer_identify(&s.peer, STDIN_FILENO);
-	s.client = peer_log_name(&s.peer);
-	s.sasl.plaintext = peer_plaintext_ok(&s.peer, cfg.opts.plaintext_any);
-	s.sasl.cram_md5 = cfg.users.all_plain;
-	line_init(&s.in, STDIN_FILENO, cfg.opts.idle_secs);
-	reply_init(&s.out, STDOUT_FILENO, cfg.opts.idle_secs);
-	s.in.before_block = reply_flush_hook;
-	s.in.before_block_arg = &s.out;
+	conn_open(&s.conn, &cfg.opts, &cfg.users);
 	pop_set_state(&s, POP_ST_AUTH);
 	pop_timestamp_make(&s);
 
-	log_info("connect client=%s", s.client);
+	log_info("connect client=%s", s.conn.client);
 	pop_session_run(&s);
 	pop_session_end(&s);
 	return EX_OK;

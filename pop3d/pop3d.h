@@ -9,10 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "common/line.h"
-#include "common/peer.h"
-#include "common/reply.h"
-#include "common/sasl.h"
+#include "common/conn.h"
 #include "common/startup.h"
 #include "common/users.h"
 #include "pop3d/params.h"
@@ -44,11 +41,7 @@ enum pop_state {
 
 struct pop_session {
 	const struct pop3d_config *cfg;
-	struct line_reader	 in;
-	struct reply_writer	 out;
-	struct peer		 peer;
-	const char		*client;	/* for logs: address or "local" */
-	struct sasl_offer	 sasl;		/* plaintext: USER/PASS too */
+	struct conn		 conn;		/* sasl.plaintext: USER/PASS too */
 	enum pop_state		 state;
 	bool			 quit;
 	const char		*end_how;	/* for the log: "quit", "eof" */

@@ -167,7 +167,7 @@ pop_dispatch(struct pop_session *s, char *line, size_t len)
 static void
 pop_reply(struct pop_session *s, enum reply_id id)
 {
-	reply_printf(&s->out, "%s\r\n", pop_replies[id]);
+	reply_printf(&s->conn.out, "%s\r\n", pop_replies[id]);
 }
 
 void
@@ -178,11 +178,11 @@ pop_session_run(struct pop_session *s)
 	enum line_end end;
 	size_t len = 0;		/* of the last line read; TOOLONG stores none */
 
-	reply_printf(&s->out, "+OK %s POP3 ready%s%s\r\n", s->cfg->hostname,
+	reply_printf(&s->conn.out, "+OK %s POP3 ready%s%s\r\n", s->cfg->hostname,
 	    s->timestamp[0] != '\0' ? " " : "", s->timestamp);
 	s->end_how = "quit";
-	while (!s->quit && !s->out.failed) {
-		switch (line_read(&s->in, line, sizeof line, &len, &end)) {
+	while (!s->quit && !s->conn.out.failed) {
+		switch (line_read(&s->conn.in, line, sizeof line, &len, &end)) {
 		case LINE_OK:
 			reply = pop_dispatch(s, line, len);
 			break;
@@ -192,7 +192,7 @@ pop_session_run(struct pop_session *s)
 		case LINE_TIMEOUT:
 			s->end_how = "timeout";
 			pop_reply(s, R_TIMEOUT);
-			(void)reply_flush(&s->out);
+			(void)reply_flush(&s->conn.out);
 			return;
 		case LINE_EOF:
 			s->end_how = "eof";
@@ -205,8 +205,8 @@ pop_session_run(struct pop_session *s)
 		/* The password must not outlive the command. */
 		secret_wipe(line, len);
 		if (reply == R_AUTH_FAILED) {
-			(void)reply_flush(&s->out);
-			sasl_delay(&s->in.line_at, POP_AUTH_DELAY_MSECS);
+			(void)reply_flush(&s->conn.out);
+			sasl_delay(&s->conn.in.line_at, POP_AUTH_DELAY_MSECS);
 			if (++s->auth_failures >= POP_AUTH_FAILURES_MAX) {
 				s->end_how = "too many failed logins";
 				pop_reply(s, R_AUTH_CLOSING);
@@ -221,6 +221,6 @@ pop_session_run(struct pop_session *s)
 			break;
 		}
 	}
-	if (reply_flush(&s->out) == -1)
+	if (reply_flush(&s->conn.out) == -1)
 		s->end_how = "write error";
 }

@@ -16,8 +16,7 @@
 static bool pop_number(const char *arg, uintmax_t max, uintmax_t *n);
 static enum reply_id pop_msg_arg(struct pop_session *s, const char *arg,
 	    size_t *index);
-static int pop_reply_sink(void *ctx, const char *data, size_t len,
-	    bool line_start);
+static int pop_reply_sink(void *ctx, const char *data, size_t len);
 static enum reply_id pop_send(struct pop_session *s, size_t i, long lines);
 static enum reply_id pop_list_one(struct pop_session *s, const char *arg,
 	    bool uidl);
@@ -73,14 +72,14 @@ pop_totals(const struct pop_session *s, size_t *count, off_t *octets)
 enum reply_id
 pop_cmd_capa(struct pop_session *s, char **argv, size_t argc)
 {
-	const char *mechs = sasl_mech_list(s->sasl);
+	const char *mechs = sasl_mech_list(s->conn.sasl);
 
 	(void)argv;
 	(void)argc;
-	reply_printf(&s->out, "+OK Capability list follows\r\nTOP\r\n%s"
+	reply_printf(&s->conn.out, "+OK Capability list follows\r\nTOP\r\n%s"
 	    "UIDL\r\n%s%s%sRESP-CODES\r\nAUTH-RESP-CODE\r\n"
 	    "PIPELINING\r\nEXPIRE NEVER\r\nIMPLEMENTATION pop3d\r\n.\r\n",
-	    s->sasl.plaintext ? "USER\r\n" : "",
+	    s->conn.sasl.plaintext ? "USER\r\n" : "",
 	    mechs[0] != '\0' ? "SASL " : "", mechs,
 	    mechs[0] != '\0' ? "\r\n" : "");
 	return R_SENT;
@@ -95,7 +94,7 @@ pop_cmd_stat(struct pop_session *s, char **argv, size_t argc)
 	(void)argv;
 	(void)argc;
 	pop_totals(s, &count, &octets);
-	reply_printf(&s->out, "+OK %zu %jd\r\n", count, (intmax_t)octets);
+	reply_printf(&s->conn.out, "+OK %zu %jd\r\n", count, (intmax_t)octets);
 	return R_SENT;
 }
 
@@ -108,10 +107,10 @@ pop_list_one(struct pop_session *s, const char *arg, bool uidl)
 	if ((r = pop_msg_arg(s, arg, &i)) != R_NONE)
 		return r;
 	if (uidl)
-		reply_printf(&s->out, "+OK %zu %s\r\n", i + 1,
+		reply_printf(&s->conn.out, "+OK %zu %s\r\n", i + 1,
 		    s->box.msgs[i].uid);
 	else
-		reply_printf(&s->out, "+OK %zu %jd\r\n", i + 1,
+		reply_printf(&s->conn.out, "+OK %zu %jd\r\n", i + 1,
 		    (intmax_t)s->box.msgs[i].size);
 	return R_SENT;
 }
@@ -124,9 +123,9 @@ pop_cmd_list(struct pop_session *s, char **argv, size_t argc)
 	pop_maildrop_reply(s, "");
 	for (size_t i = 0; i < s->box.count; i++)
 		if (!s->deleted[i])
-			reply_printf(&s->out, "%zu %jd\r\n", i + 1,
+			reply_printf(&s->conn.out, "%zu %jd\r\n", i + 1,
 			    (intmax_t)s->box.msgs[i].size);
-	reply_write(&s->out, ".\r\n", 3);
+	reply_write(&s->conn.out, ".\r\n", 3);
 	return R_SENT;
 }
 
@@ -137,26 +136,25 @@ pop_cmd_uidl(struct pop_session *s, char **argv, size_t argc)
 	enum spool_status st;
 
 	if ((st = spool_uids(&s->box)) != SPOOL_OK) {
-		log_warn("uidl failed client=%s user=%s: %s", s->client, s->user,
+		log_warn("uidl failed client=%s user=%s: %s", s->conn.client, s->user,
 		    spool_status_text(st));
 		return R_READ_FAILED;
 	}
 	if (argc == 1)
 		return pop_list_one(s, argv[0], true);
-	reply_write(&s->out, "+OK\r\n", 5);
+	reply_write(&s->conn.out, "+OK\r\n", 5);
 	for (size_t i = 0; i < s->box.count; i++)
 		if (!s->deleted[i])
-			reply_printf(&s->out, "%zu %s\r\n", i + 1,
+			reply_printf(&s->conn.out, "%zu %s\r\n", i + 1,
 			    s->box.msgs[i].uid);
-	reply_write(&s->out, ".\r\n", 3);
+	reply_write(&s->conn.out, ".\r\n", 3);
 	return R_SENT;
 }
 
 /* The reader stuffs and batches the lines (SPOOL_EOL_DOTS). */
 static int
-pop_reply_sink(void *ctx, const char *data, size_t len, bool line_start)
+pop_reply_sink(void *ctx, const char *data, size_t len)
 {
-	(void)line_start;
 	return reply_write(ctx, data, len);
 }
 
@@ -172,21 +170,21 @@ pop_send(struct pop_session *s, size_t i, long lines)
 	enum spool_status st;
 
 	if (lines < 0)
-		reply_printf(&s->out, "+OK %jd octets\r\n",
+		reply_printf(&s->conn.out, "+OK %jd octets\r\n",
 		    (intmax_t)s->box.msgs[i].size);
 	else
-		reply_write(&s->out, "+OK\r\n", 5);
+		reply_write(&s->conn.out, "+OK\r\n", 5);
 	st = spool_read(&s->box, i, lines, SPOOL_EOL_DOTS, pop_reply_sink,
-	    &s->out);
+	    &s->conn.out);
 	if (st != SPOOL_OK) {
-		if (!s->out.failed)
+		if (!s->conn.out.failed)
 			log_warn("read failed client=%s user=%s message=%zu: %s",
-			    s->client, s->user, i + 1, spool_status_text(st));
+			    s->conn.client, s->user, i + 1, spool_status_text(st));
 		s->end_how = "read error";
 		s->quit = true;
 		return R_NONE;
 	}
-	reply_write(&s->out, ".\r\n", 3);
+	reply_write(&s->conn.out, ".\r\n", 3);
 	return R_SENT;
 }
 
@@ -267,14 +265,14 @@ pop_cmd_quit(struct pop_session *s, char **argv, size_t argc)
 	st = spool_commit(&s->box, s->deleted, s->cfg->opts.lock_wait_secs);
 	if (st != SPOOL_OK) {
 		log_warn("delete failed client=%s user=%s messages=%zu: %s",
-		    s->client, s->user, s->deleted_count, spool_status_text(st));
+		    s->conn.client, s->user, s->deleted_count, spool_status_text(st));
 		s->end_how = "delete failed";
 		return st == SPOOL_CHANGED ? R_CHANGED : R_COMMIT_FAILED;
 	}
 	log_info("deleted client=%s user=%s messages=%zu octets=%jd",
-	    s->client, s->user, s->deleted_count,
+	    s->conn.client, s->user, s->deleted_count,
 	    (intmax_t)s->deleted_octets);
-	reply_printf(&s->out, "+OK Bye, %zu deleted\r\n",
+	reply_printf(&s->conn.out, "+OK Bye, %zu deleted\r\n",
 	    s->deleted_count);
 	return R_SENT;
 }
@@ -286,7 +284,7 @@ pop_maildrop_reply(struct pop_session *s, const char *prefix)
 	off_t octets;
 
 	pop_totals(s, &count, &octets);
-	reply_printf(&s->out, "+OK %s%zu messages (%jd octets)\r\n", prefix,
+	reply_printf(&s->conn.out, "+OK %s%zu messages (%jd octets)\r\n", prefix,
 	    count, (intmax_t)octets);
 }
 
@@ -299,7 +297,7 @@ pop_session_end(struct pop_session *s)
 		s->deleted = NULL;
 	}
 	log_info("disconnect client=%s user=%s how=%s retrieved=%zu "
-	    "retrieved_octets=%jd", s->client,
+	    "retrieved_octets=%jd", s->conn.client,
 	    s->state == POP_ST_TRANS ? s->user : "-", s->end_how,
 	    s->retrieved_count, (intmax_t)s->retrieved_octets);
 }

@@ -17,7 +17,7 @@ smtp_cmd_auth(struct smtp_session *s, char *arg)
 {
 	struct sasl_session ss = {
 		.users = &s->cfg->users, .hostname = s->cfg->hostname,
-		.in = &s->in, .out = &s->out, .prompt = "334 ",
+		.conn = &s->conn, .prompt = "334 ",
 		.line_max = SMTP_AUTH_LINE_MAX,
 	};
 	const struct users_entry *e;
@@ -36,20 +36,20 @@ smtp_cmd_auth(struct smtp_session *s, char *arg)
 		return R_SYNTAX;
 	if ((mech = sasl_mech_find(arg)) == SASL_MECH_NONE)
 		return R_AUTH_MECH;
-	if (sasl_mech_plaintext(mech) && !s->sasl.plaintext)
+	if (sasl_mech_plaintext(mech) && !s->conn.sasl.plaintext)
 		return R_AUTH_ENCRYPT;
 	/* CRAM-MD5 is not offered when some secret is a hash (SPEC 3) */
-	if (!sasl_mech_offered(mech, s->sasl))
+	if (!sasl_mech_offered(mech, s->conn.sasl))
 		return R_AUTH_MECH;
 	switch (sasl_authenticate(&ss, mech, *initial != '\0' ? initial : NULL,
 	    user, &e)) {
 	case SASL_OK:
 		strcpy(s->auth_user, e->name);
-		log_info("auth client=%s user=%s mech=%s", s->client, e->name,
+		log_info("auth client=%s user=%s mech=%s", s->conn.client, e->name,
 		    sasl_mech_name(mech));
 		return R_AUTH_OK;
 	case SASL_FAILED:
-		log_info("auth failed client=%s user=%s mech=%s", s->client,
+		log_info("auth failed client=%s user=%s mech=%s", s->conn.client,
 		    log_escape(safe, sizeof safe, user, strlen(user)),
 		    sasl_mech_name(mech));
 		return R_AUTH_FAILED;

@@ -56,7 +56,7 @@ smtp_cmd_helo(struct smtp_session *s, char *arg)
 	enum reply_id r = smtp_greet(s, arg, false);
 
 	if (r == R_SENT)
-		reply_printf(&s->out, "250 %s\r\n", s->cfg->hostname);
+		reply_printf(&s->conn.out, "250 %s\r\n", s->cfg->hostname);
 	return r;
 }
 
@@ -64,17 +64,18 @@ enum reply_id
 smtp_cmd_ehlo(struct smtp_session *s, char *arg)
 {
 	enum reply_id r = smtp_greet(s, arg, true);
-	const char *mechs = sasl_mech_list(s->sasl);
+	const char *mechs = sasl_mech_list(s->conn.sasl);
 
 	if (r != R_SENT)
 		return r;
-	reply_printf(&s->out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %jd\r\n"
-	    "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n",
+	reply_printf(&s->conn.out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %jd\r\n"
+	    "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n"
+	    "250-CHUNKING\r\n",
 	    s->cfg->hostname, (intmax_t)s->cfg->max_msg_size);
 	/* RFC 4954 3: no AUTH keyword when no mechanism is on offer */
 	if (mechs[0] != '\0')
-		reply_printf(&s->out, "250-AUTH %s\r\n", mechs);
-	reply_printf(&s->out, "250 HELP\r\n");
+		reply_printf(&s->conn.out, "250-AUTH %s\r\n", mechs);
+	reply_printf(&s->conn.out, "250 HELP\r\n");
 	return R_SENT;
 }
 
@@ -297,7 +298,7 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 		/* SPEC 3: only for an authenticated client, and with -x. */
 		if (s->auth_user[0] == '\0' || s->cfg->relay_cmd == NULL) {
 			log_info("reject client=%s rcpt=<%s>: relay denied",
-			    s->client, smtp_log_path(&p, safe, sizeof safe));
+			    s->conn.client, smtp_log_path(&p, safe, sizeof safe));
 			return R_RELAY;
 		}
 		if (!smtp_remote_known(s, p.text))
@@ -305,13 +306,13 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 	} else if ((r = smtp_rcpt_resolve(s, &p)) != R_RCPT_OK) {
 		if (r == R_NOUSER)
 			log_info("reject client=%s rcpt=<%s>: no such user",
-			    s->client, smtp_log_path(&p, safe, sizeof safe));
+			    s->conn.client, smtp_log_path(&p, safe, sizeof safe));
 		return r;
 	} else if (s->mailbox_count > s->mailbox_limit) {
 		/* SPEC 3: refused now, not accepted and deferred for ever */
 		s->mailbox_count = before;
 		log_info("reject client=%s rcpt=<%s>: more than %zu mailboxes "
-		    "for one message", s->client,
+		    "for one message", s->conn.client,
 		    smtp_log_path(&p, safe, sizeof safe), s->mailbox_limit);
 		return R_TOO_MANY_RCPTS;
 	}

@@ -2,25 +2,19 @@
 
 #include "smtpd/data.h"
 
-static const char data_received[] = "received:";
-#define DATA_RECEIVED_LEN	(sizeof data_received - 1)
-
 static void data_out(struct data_machine *d, const char *p, size_t len);
 static void data_line_start(struct data_machine *d, bool after_crlf);
-static void data_header_byte(struct data_machine *d, char c);
 static const char *data_next(const char *from, const char *end, char c,
 	    const char **seen);
 
 void
-data_init(struct data_machine *d, bool lf_ends,
-    int (*emit)(void *ctx, const char *data, size_t len), void *ctx)
+data_init(struct data_machine *d, enum data_framing framing,
+    void (*emit)(void *ctx, const char *data, size_t len), void *ctx)
 {
 	memset(d, 0, sizeof *d);
 	d->seen = DATA_SEEN_LINE_START;
-	d->lf_ends = lf_ends;
+	d->framing = framing;
 	d->after_crlf = true;	/* the DATA command was a whole line */
-	d->in_header = true;
-	d->prefix_match = true;
 	d->emit = emit;
 	d->ctx = ctx;
 }
@@ -29,44 +23,20 @@ data_init(struct data_machine *d, bool lf_ends,
 static void
 data_out(struct data_machine *d, const char *p, size_t len)
 {
-	if (len == 0)
-		return;
-	d->octets += (off_t)len;
-	if (d->in_header)
-		for (size_t i = 0; i < len; i++)
-			data_header_byte(d, p[i]);
-	(void)d->emit(d->ctx, p, len);
+	if (len > 0)
+		d->emit(d->ctx, p, len);
 }
 
 /*
- * A line end, CRLF or a bare LF: LF out, CRLF counted (SPEC 3 sizes use
- * CRLF). Whether it was CRLF decides if a dot line after it may end the
- * message.
+ * A line end, CRLF or a bare LF: LF out. Whether it was CRLF decides if a
+ * dot line after it may end the message.
  */
 static void
 data_line_start(struct data_machine *d, bool after_crlf)
 {
 	d->after_crlf = after_crlf;
-	if (d->in_header && d->prefix_len == 0)
-		d->in_header = false;	/* the empty line after the header */
-	d->prefix_len = 0;
-	d->prefix_match = true;
-	d->octets += 2;
-	(void)d->emit(d->ctx, "\n", 1);
+	d->emit(d->ctx, "\n", 1);
 	d->seen = DATA_SEEN_LINE_START;
-}
-
-static void
-data_header_byte(struct data_machine *d, char c)
-{
-	if (d->prefix_match && d->prefix_len < DATA_RECEIVED_LEN) {
-		char lower = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-
-		d->prefix_match = lower == data_received[d->prefix_len];
-		if (d->prefix_match && d->prefix_len + 1 == DATA_RECEIVED_LEN)
-			d->received++;
-	}
-	d->prefix_len++;
 }
 
 /*
@@ -96,7 +66,7 @@ data_feed(struct data_machine *d, const char *p, size_t len)
 
 		switch (d->seen) {
 		case DATA_SEEN_LINE_START:
-			if (c == '.') {
+			if (c == '.' && d->framing != DATA_COUNTED) {
 				d->seen = DATA_SEEN_DOT;
 				i++;
 				continue;
@@ -111,7 +81,7 @@ data_feed(struct data_machine *d, const char *p, size_t len)
 			}
 			if (c == '\n') {
 				i++;
-				if (d->lf_ends) {
+				if (d->framing == DATA_DOT_LF) {
 					d->seen = DATA_SEEN_END;
 					continue;
 				}
@@ -126,7 +96,7 @@ data_feed(struct data_machine *d, const char *p, size_t len)
 		case DATA_SEEN_DOT_CR:
 			if (c == '\n') {
 				i++;
-				if (d->after_crlf || d->lf_ends) {
+				if (d->after_crlf || d->framing == DATA_DOT_LF) {
 					d->seen = DATA_SEEN_END;
 					continue;
 				}
@@ -171,4 +141,12 @@ data_feed(struct data_machine *d, const char *p, size_t len)
 		}
 	}
 	return i;
+}
+
+void
+data_finish(struct data_machine *d)
+{
+	if (d->seen == DATA_SEEN_CR)
+		d->bare_cr = true;
+	d->seen = DATA_SEEN_END;
 }

@@ -9,8 +9,16 @@
  * a fake end ever runs as a command (SMTP smuggling). A bare CR anywhere
  * marks the message bad; reading goes on to the real end. With lf_ends (a
  * local client whose DATA line ended in a bare LF: a typed or piped
- * transcript) any dot line ends it. Dot-stuffing is undone. Output goes
- * to emit() in pieces; the machine itself holds no more than one byte.
+ * transcript) any dot line ends it. Dot-stuffing is undone.
+ *
+ * BDAT chunks (RFC 3030) go through the same machine in counted framing:
+ * line ends and bare CRs are treated alike, but a dot is only a dot and
+ * nothing ends the message: the chunk sizes do, and data_finish() is
+ * called after the last one.
+ *
+ * Output goes to emit() in pieces, text and LF line ends; counting octets
+ * and headers is the receiver's business. The machine itself holds no
+ * more than one byte.
  */
 #ifndef SMTPD_DATA_H
 #define SMTPD_DATA_H
@@ -28,27 +36,30 @@ enum data_seen {
 	DATA_SEEN_END,		/* the terminator: nothing more is taken */
 };
 
+enum data_framing {
+	DATA_DOT_CRLF,		/* DATA: ends at CRLF "." CRLF only */
+	DATA_DOT_LF,		/* DATA, a local LF session: "." LF ends it too */
+	DATA_COUNTED,		/* BDAT: no terminator, no dot-stuffing */
+};
+
 struct data_machine {
 	enum data_seen	 seen;
-	bool		 lf_ends;	/* "." LF ends the message too */
+	enum data_framing framing;
 	bool		 after_crlf;	/* this line began after a CRLF */
 	bool		 bare_cr;	/* a CR not followed by LF was seen */
-	off_t		 octets;	/* content with CRLF line ends */
-	/* Header tracking for the loop check: Received: lines counted. */
-	bool		 in_header;
-	size_t		 received;
-	size_t		 prefix_len;	/* bytes of this line's start seen */
-	bool		 prefix_match;	/* still matching "received:" */
-	int		(*emit)(void *ctx, const char *data, size_t len);
+	void		(*emit)(void *ctx, const char *data, size_t len);
 	void		*ctx;
 };
 
-void	data_init(struct data_machine *d, bool lf_ends,
-	    int (*emit)(void *ctx, const char *data, size_t len), void *ctx);
+void	data_init(struct data_machine *d, enum data_framing framing,
+	    void (*emit)(void *ctx, const char *data, size_t len), void *ctx);
 /*
  * Takes bytes up to and including the terminator; returns how many it
- * took. d->seen is DATA_SEEN_END once the terminator has been taken.
+ * took. d->seen is DATA_SEEN_END once the terminator has been taken
+ * (never in counted framing: it takes all it is given).
  */
 size_t	data_feed(struct data_machine *d, const char *p, size_t len);
+/* Counted framing, after the last chunk: a CR left pending was bare. */
+void	data_finish(struct data_machine *d);
 
 #endif

@@ -19,6 +19,9 @@
 
 static void smtp_config_addressing(struct smtpd_config *cfg,
 	    const char *aliases_file);
+static void smtp_configure(struct smtpd_config *cfg, int argc, char **argv);
+static void smtp_session_open(struct smtp_session *s,
+	    const struct smtpd_config *cfg);
 
 /*
  * -a and -c, read while still privileged like the users file, and checked
@@ -53,13 +56,77 @@ smtp_config_addressing(struct smtpd_config *cfg, const char *aliases_file)
 		    cfg->catch_all, bad);
 }
 
+/* SPEC 2: the options, then the files they name, read while privileged. */
+static void
+smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
+{
+	const char *aliases_file = NULL;
+	int opt;
+
+	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:a:c:x:")) !=
+	    -1) {
+		if (startup_option(&cfg->opts, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'd':
+			if (cfg->domain_count == SMTP_DOMAINS_MAX)
+				startup_fatal(EX_USAGE, "-d: at most %d domains",
+				    SMTP_DOMAINS_MAX);
+			cfg->domains[cfg->domain_count++] = optarg;
+			break;
+		case 'z':
+			cfg->max_msg_size = startup_number(opt, optarg, 1,
+			    LONG_MAX);
+			break;
+		case 'a':
+			aliases_file = optarg;
+			break;
+		case 'c':
+			cfg->catch_all = optarg;
+			break;
+		case 'x':
+			cfg->relay_cmd = optarg;
+			break;
+		case 'r':
+			cfg->max_rcpts = (size_t)startup_number(opt, optarg, 1,
+			    SMTP_RCPTS_MAX);
+			break;
+		default:
+			startup_bad_option(opt, "usage: smtpd [-lP] [-s spool] "
+			    "[-p users] [-n name] [-t secs] [-U user] "
+			    "[-w secs] [-d domain]... [-z bytes] [-r count] "
+			    "[-a aliases] [-c user] [-x relay-command]");
+		}
+	}
+	if (optind != argc)
+		startup_fatal(EX_USAGE, "unexpected argument %s", argv[optind]);
+	startup_prepare(&cfg->opts, cfg->hostname, sizeof cfg->hostname,
+	    &cfg->users, SMTP_USERS_FILE_MAX);
+	smtp_config_addressing(cfg, aliases_file);
+}
+
+/* What one session needs beyond the connection, sized by the config. */
+static void
+smtp_session_open(struct smtp_session *s, const struct smtpd_config *cfg)
+{
+	s->cfg = cfg;
+	/* Every user once, and the postmaster spool file. */
+	s->mailbox_max = cfg->users.count + 1;
+	startup_raise_fds();
+	s->mailbox_limit = spool_deliver_max();
+	if ((s->mailboxes = calloc(s->mailbox_max, sizeof *s->mailboxes)) ==
+	    NULL || (cfg->relay_cmd != NULL &&
+	    (s->remote = calloc(cfg->max_rcpts, sizeof *s->remote)) == NULL))
+		startup_fatal(EX_OSERR, "out of memory");
+	conn_open(&s->conn, &cfg->opts, &cfg->users);
+	smtp_transaction_reset(s);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct smtpd_config cfg;
 	static struct smtp_session s;
-	const char *aliases_file = NULL;
-	int opt;
 
 	cfg = (struct smtpd_config){
 		.opts = {
@@ -72,75 +139,17 @@ main(int argc, char **argv)
 		.max_rcpts = SMTP_RCPTS_DEFAULT,
 	};
 	startup_init("smtpd", "421 4.3.0 Service not available\r\n");
-	log_open("smtpd", false);
+	log_open("smtpd");
 	/* A client gone away must end in EPIPE, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:a:c:x:")) !=
-	    -1) {
-		if (startup_option(&cfg.opts, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'd':
-			if (cfg.domain_count == SMTP_DOMAINS_MAX)
-				startup_fatal(EX_USAGE, "-d: at most %d domains",
-				    SMTP_DOMAINS_MAX);
-			cfg.domains[cfg.domain_count++] = optarg;
-			break;
-		case 'z':
-			cfg.max_msg_size = startup_number(opt, optarg, 1,
-			    LONG_MAX);
-			break;
-		case 'a':
-			aliases_file = optarg;
-			break;
-		case 'c':
-			cfg.catch_all = optarg;
-			break;
-		case 'x':
-			cfg.relay_cmd = optarg;
-			break;
-		case 'r':
-			cfg.max_rcpts = (size_t)startup_number(opt, optarg, 1,
-			    100000);
-			break;
-		default:
-			startup_bad_option(opt, "usage: smtpd [-lP] [-s spool] "
-			    "[-p users] [-n name] [-t secs] [-U user] "
-			    "[-w secs] [-d domain]... [-z bytes] [-r count] "
-			    "[-a aliases] [-c user] [-x relay-command]");
-		}
-	}
-	if (optind != argc)
-		startup_fatal(EX_USAGE, "unexpected argument %s", argv[optind]);
-	startup_prepare(&cfg.opts, cfg.hostname, sizeof cfg.hostname,
-	    &cfg.users, SMTP_USERS_FILE_MAX);
-	smtp_config_addressing(&cfg, aliases_file);
+	smtp_configure(&cfg, argc, argv);
 	startup_drop(&cfg.opts);
 	cfg.domains[cfg.domain_count++] = cfg.hostname;
 	cfg.domains[cfg.domain_count++] = "localhost";
+	smtp_session_open(&s, &cfg);
 
-	s.cfg = &cfg;
-	/* Every user once, and the postmaster spool file. */
-	s.mailbox_max = cfg.users.count + 1;
-	startup_raise_fds();
-	s.mailbox_limit = spool_deliver_max();
-	if ((s.mailboxes = calloc(s.mailbox_max, sizeof *s.mailboxes)) == NULL ||
-	    (cfg.relay_cmd != NULL &&
-	    (s.remote = calloc(cfg.max_rcpts, sizeof *s.remote)) == NULL))
-		startup_fatal(EX_OSERR, "out of memory");
-	peer_identify(&s.peer, STDIN_FILENO);
-	s.client = peer_log_name(&s.peer);
-	s.sasl.plaintext = peer_plaintext_ok(&s.peer, cfg.opts.plaintext_any);
-	s.sasl.cram_md5 = cfg.users.all_plain;
-	s.tls = peer_tls();
-	line_init(&s.in, STDIN_FILENO, cfg.opts.idle_secs);
-	reply_init(&s.out, STDOUT_FILENO, cfg.opts.idle_secs);
-	s.in.before_block = reply_flush_hook;
-	s.in.before_block_arg = &s.out;
-	smtp_transaction_reset(&s);
-
-	log_info("connect client=%s", s.client);
+	log_info("connect client=%s", s.conn.client);
 	smtp_session_run(&s);
-	log_info("disconnect client=%s errors=%d", s.client, s.errors);
+	log_info("disconnect client=%s errors=%d", s.conn.client, s.errors);
 	return EX_OK;
 }

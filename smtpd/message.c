@@ -1,8 +1,12 @@
 /*
- * DATA: 354, then the message through the byte machine into a spool
- * message (never whole in memory), then one reply. A refused message is
- * still read to its end first (SPEC 3), so its tail never runs as
- * commands and the session stays in step.
+ * message: one message, from its first byte to its final reply, whatever
+ * carried it. DATA (the dot machine) and BDAT (counted chunks) differ
+ * only in framing: both begin a message, feed it through the framer into
+ * the sink below, and end it here. The sink counts the octets as SPEC 3
+ * counts them (CRLF line ends), stops storing past -z, and counts
+ * Received: fields in the header for the loop check; the end judges,
+ * hands off, delivers, replies and logs. Never whole in memory: the
+ * spool message spills to disk.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -11,40 +15,74 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ascii.h"
 #include "common/log.h"
-#include "smtpd/data.h"
 #include "smtpd/smtpd.h"
 #include "spool/spool.h"
 
-/* Where the byte machine puts the content: the spool message, until -z. */
-struct data_sink {
-	struct spool_msg	*msg;
-	bool			 over;		/* past -z: stop storing */
-};
+static const char message_received[] = "received:";
+#define MESSAGE_RECEIVED_LEN	(sizeof message_received - 1)
 
-static int data_sink_emit(void *ctx, const char *data, size_t len);
-static void smtp_message_id(struct smtp_session *s, char *id, size_t size);
-static const char *smtp_with(const struct smtp_session *s);
-static void smtp_headers(struct smtp_session *s, struct spool_msg *msg,
-	    const char *id, time_t now);
-static enum reply_id smtp_spool_reply(enum spool_status st);
-static enum reply_id smtp_deliver(struct smtp_session *s,
-	    struct spool_msg *msg, const char *id, const char **failed);
+static void message_take(void *ctx, const char *data, size_t len);
+static void message_header(struct smtp_message *m, const char *p,
+	    size_t len);
+static void message_new_id(struct smtp_session *s, char *id, size_t size);
+static const char *message_with(const struct smtp_session *s);
+static void message_trace(struct smtp_session *s, time_t now);
+static enum reply_id message_spool_failure(enum spool_status st);
+static bool message_deliver(struct smtp_session *s, enum reply_id *refusal,
+	    const char **failed);
 
-/* spool_msg_write buffers and spills by itself; errors are sticky there. */
-static int
-data_sink_emit(void *ctx, const char *data, size_t len)
+/* Field names match without regard to case (RFC 5322 1.2.2). */
+static void
+message_header(struct smtp_message *m, const char *p, size_t len)
 {
-	struct data_sink *k = ctx;
+	for (size_t i = 0; i < len && m->in_header; i++) {
+		if (p[i] == '\n') {
+			/* the empty line after the header ends it */
+			m->in_header = m->prefix_len > 0;
+			m->prefix_len = 0;
+			m->prefix_match = true;
+			continue;
+		}
+		if (m->prefix_match && m->prefix_len < MESSAGE_RECEIVED_LEN) {
+			m->prefix_match = ascii_lower(p[i]) ==
+			    message_received[m->prefix_len];
+			if (m->prefix_match &&
+			    m->prefix_len + 1 == MESSAGE_RECEIVED_LEN)
+				m->received++;
+		}
+		m->prefix_len++;
+	}
+}
 
-	if (!k->over)
-		(void)spool_msg_write(k->msg, data, len);
-	return 0;
+/*
+ * The framer's output: text with LF line ends. spool_msg_write buffers
+ * and spills by itself; its errors are sticky and seen at the end.
+ */
+static void
+message_take(void *ctx, const char *data, size_t len)
+{
+	struct smtp_message *m = ctx;
+	const char *nl = data, *end = data + len;
+
+	m->octets += (off_t)len;
+	/* each LF stands for a CRLF */
+	while ((nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL) {
+		m->octets++;
+		nl++;
+	}
+	if (m->in_header)
+		message_header(m, data, len);
+	if (m->octets > m->max_size)
+		m->over = true;
+	if (!m->over)
+		(void)spool_msg_write(&m->spool, data, len);
 }
 
 /* Unique across processes and time: seconds, microseconds, pid, count. */
 static void
-smtp_message_id(struct smtp_session *s, char *id, size_t size)
+message_new_id(struct smtp_session *s, char *id, size_t size)
 {
 	struct timespec now;
 
@@ -55,7 +93,7 @@ smtp_message_id(struct smtp_session *s, char *id, size_t size)
 
 /* RFC 3848: SMTP, ESMTP, and S for TLS, A for an authenticated client. */
 static const char *
-smtp_with(const struct smtp_session *s)
+message_with(const struct smtp_session *s)
 {
 	static const char *const with[2][2] = {
 		{ "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" },
@@ -63,15 +101,15 @@ smtp_with(const struct smtp_session *s)
 
 	if (!s->esmtp)
 		return "SMTP";
-	return with[s->tls][s->auth_user[0] != '\0'];
+	return with[s->conn.tls][s->auth_user[0] != '\0'];
 }
 
 /* SPEC 3: Return-Path, then Received (RFC 5321 4.4) with an RFC 5322 date. */
 static void
-smtp_headers(struct smtp_session *s, struct spool_msg *msg, const char *id,
-    time_t now)
+message_trace(struct smtp_session *s, time_t now)
 {
 	char head[2 * SMTP_PATH_MAX + 3 * SMTP_DOMAIN_MAX + 256], date[64];
+	const char *addr = s->conn.peer.addr;
 	struct tm tm;
 	int n;
 
@@ -83,22 +121,56 @@ smtp_headers(struct smtp_session *s, struct spool_msg *msg, const char *id,
 	s->return_path_len = (size_t)n;
 	n += snprintf(head + n, sizeof head - (size_t)n,
 	    "Received: from %s%s%s%s\n\tby %s with %s id %s%s%s%s;\n\t%s\n",
-	    s->helo, s->peer.addr[0] != '\0' ? " ([" : "", s->peer.addr,
-	    s->peer.addr[0] != '\0' ? "])" : "", s->cfg->hostname,
-	    smtp_with(s), id,
+	    s->helo, addr[0] != '\0' ? " ([" : "", addr,
+	    addr[0] != '\0' ? "])" : "", s->cfg->hostname,
+	    message_with(s), s->msg.id,
 	    s->rcpt_count == 1 ? "\n\tfor <" : "",
 	    s->rcpt_count == 1 ? s->first_rcpt : "",
 	    s->rcpt_count == 1 ? ">" : "", date);
-	(void)spool_msg_write(msg, head,
+	(void)spool_msg_write(&s->msg.spool, head,
 	    (size_t)n < sizeof head ? (size_t)n : sizeof head - 1);
 }
 
+void
+smtp_message_begin(struct smtp_session *s, enum data_framing framing)
+{
+	struct smtp_message *m = &s->msg;
+	time_t now = time(NULL);
+
+	m->active = true;
+	m->octets = 0;
+	m->max_size = s->cfg->max_msg_size;
+	m->over = false;
+	m->in_header = true;
+	m->received = 0;
+	m->prefix_len = 0;
+	m->prefix_match = true;
+	message_new_id(s, m->id, sizeof m->id);
+	m->opened = spool_msg_open(&m->spool, s->cfg->opts.spool_dir,
+	    s->sender.null ? NULL : s->sender.text, now);
+	message_trace(s, now);
+	data_init(&m->framer, framing, message_take, m);
+}
+
+size_t
+smtp_message_feed(struct smtp_session *s, const char *p, size_t len)
+{
+	return data_feed(&s->msg.framer, p, len);
+}
+
+void
+smtp_message_abandon(struct smtp_session *s)
+{
+	if (s->msg.active)
+		spool_msg_close(&s->msg.spool);
+	s->msg.active = false;
+}
+
+/* The reply for a spool failure: all of them are temporary. */
 static enum reply_id
-smtp_spool_reply(enum spool_status st)
+message_spool_failure(enum spool_status st)
 {
 	switch (st) {
-	case SPOOL_OK:
-		return R_SENT;
 	case SPOOL_LOCKED:
 		return R_TEMP_LOCK;
 	case SPOOL_NOSPACE:
@@ -115,94 +187,67 @@ smtp_spool_reply(enum spool_status st)
  * 4xx and retries, and the remote recipients may get it twice. Never
  * lost, never 250 for less than all.
  */
-static enum reply_id
-smtp_deliver(struct smtp_session *s, struct spool_msg *msg, const char *id,
+static bool
+message_deliver(struct smtp_session *s, enum reply_id *refusal,
     const char **failed)
 {
-	enum reply_id r;
+	enum spool_status st;
 
-	if (s->remote_count > 0 && (r = smtp_relay(s, msg, id)) != R_SENT)
-		return r;
+	if (s->remote_count > 0 && !smtp_relay(s, &s->msg.spool, s->msg.id,
+	    refusal))
+		return false;
 	if (s->mailbox_count == 0)
-		return R_SENT;
-	r = smtp_spool_reply(spool_deliver(msg, s->mailboxes,
-	    s->mailbox_count, s->cfg->opts.lock_wait_secs, failed));
-	if (r != R_SENT && s->remote_count > 0)
+		return true;
+	st = spool_deliver(&s->msg.spool, s->mailboxes, s->mailbox_count,
+	    s->cfg->opts.lock_wait_secs, failed);
+	if (st == SPOOL_OK)
+		return true;
+	*refusal = message_spool_failure(st);
+	if (s->remote_count > 0)
 		log_warnx("id=%s: handed to the relay, but not delivered "
-		    "locally: the client will retry both", id);
-	return r;
+		    "locally: the client will retry both", s->msg.id);
+	return false;
 }
 
 enum reply_id
-smtp_cmd_data(struct smtp_session *s, char *arg)
+smtp_message_end(struct smtp_session *s)
 {
-	static struct spool_msg msg;
-	struct data_sink sink = { .msg = &msg, .over = false };
-	struct data_machine dm;
-	enum spool_status st;
-	enum reply_id reply;
+	struct smtp_message *m = &s->msg;
+	enum reply_id refusal = R_NONE;
 	const char *failed = NULL;
-	int err = 0;
-	time_t now = time(NULL);
-	char id[64], safe[SMTP_LOG_PATH_SIZE];
+	char safe[SMTP_LOG_PATH_SIZE];
+	bool delivered = false;
+	int err;
 
-	(void)arg;
-	smtp_message_id(s, id, sizeof id);
-	reply_printf(&s->out, "%s\r\n", smtp_reply_text(R_DATA_GO));
-	st = spool_msg_open(&msg, s->cfg->opts.spool_dir,
-	    s->sender.null ? NULL : s->sender.text, now);
-	smtp_headers(s, &msg, id, now);
-	/* SPEC 3: only a local client may end its message at LF.LF */
-	data_init(&dm, s->line_end != LINE_END_CRLF &&
-	    s->peer.kind == PEER_LOCAL, data_sink_emit, &sink);
-	while (dm.seen != DATA_SEEN_END) {
-		const char *p;
-		ssize_t n = line_peek(&s->in, &p);
-
-		if (n <= 0) {
-			/* Nothing is delivered from a session that ends here. */
-			spool_msg_close(&msg);
-			s->quit = true;
-			if (n < 0 && errno == ETIMEDOUT) {
-				log_info("timeout client=%s in=DATA", s->client);
-				return R_TIMEOUT;
-			}
-			log_info("lost client=%s in=DATA", s->client);
-			return R_NONE;
-		}
-		line_consume(&s->in, data_feed(&dm, p, (size_t)n));
-		if (dm.octets > s->cfg->max_msg_size)
-			sink.over = true;
-	}
-
-	if (dm.bare_cr)
-		reply = R_BARE_CR;
-	else if (sink.over)
-		reply = R_SIZE;
-	else if (dm.received > SMTP_RECEIVED_MAX)
-		reply = R_LOOP;
-	else if (st != SPOOL_OK)
-		reply = smtp_spool_reply(st);
+	if (m->framer.bare_cr)
+		refusal = R_BARE_CR;
+	else if (m->over)
+		refusal = R_SIZE;
+	else if (m->received > SMTP_RECEIVED_MAX)
+		refusal = R_LOOP;
+	else if (m->opened != SPOOL_OK)
+		refusal = message_spool_failure(m->opened);
 	else
-		reply = smtp_deliver(s, &msg, id, &failed);
+		delivered = message_deliver(s, &refusal, &failed);
 	err = errno;
-	spool_msg_close(&msg);
-	if (reply == R_SENT) {
+	smtp_message_abandon(s);
+	if (delivered) {
 		s->junk = 0;
-		reply_printf(&s->out, "250 2.0.0 OK id=%s\r\n", id);
+		reply_printf(&s->conn.out, "250 2.0.0 OK id=%s\r\n", m->id);
 		log_info("delivered client=%s id=%s%s%s from=<%s> size=%jd "
-		    "rcpts=%zu", s->client, id,
+		    "rcpts=%zu", s->conn.client, m->id,
 		    s->auth_user[0] != '\0' ? " auth=" : "", s->auth_user,
 		    smtp_log_path(&s->sender, safe, sizeof safe),
-		    (intmax_t)dm.octets, s->rcpt_count);
+		    (intmax_t)m->octets, s->rcpt_count);
 	} else {
 		/* a local failure says why: lock timeout, disk, descriptors */
 		log_info("reject client=%s id=%s from=<%s>%s%s: %s%s%s%s",
-		    s->client, id, smtp_log_path(&s->sender, safe, sizeof safe),
+		    s->conn.client, m->id,
+		    smtp_log_path(&s->sender, safe, sizeof safe),
 		    failed ? " mailbox=" : "", failed ? failed : "",
-		    smtp_reply_text(reply), failed ? " (" : "",
+		    smtp_reply_text(refusal), failed ? " (" : "",
 		    failed ? strerror(err) : "", failed ? ")" : "");
 	}
 	smtp_transaction_reset(s);
-	return reply;
+	return delivered ? R_SENT : refusal;
 }

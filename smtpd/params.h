@@ -34,6 +34,8 @@
 #define SMTP_JUNK_MAX			100
 /* SPEC 3: more Received: headers than this is a mail loop (554 5.4.6). */
 #define SMTP_RECEIVED_MAX		50
+/* A message id (hex time, microseconds, pid, count) and its NUL. */
+#define SMTP_ID_SIZE			64
 /* -d may be given this many times. */
 #define SMTP_DOMAINS_MAX		32
 /* The users file is read whole at start; a larger one is refused. */
@@ -52,6 +54,7 @@
 #define SMTP_LOCK_WAIT_SECS_DEFAULT	30	/* -w */
 #define SMTP_MSG_SIZE_DEFAULT		10485760	/* -z, advertised SIZE */
 #define SMTP_RCPTS_DEFAULT		100	/* -r; RFC 5321 4.5.3.1.8 */
+#define SMTP_RCPTS_MAX			100000	/* the largest -r taken */
 
 _Static_assert(SMTP_CMDLINE_MAX <= SMTP_AUTH_LINE_MAX &&
     SMTP_AUTH_LINE_MAX <= LINE_BUF_SIZE,

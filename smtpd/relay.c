@@ -33,8 +33,7 @@ struct relay_pipe {
 };
 
 static int relay_ms_left(const struct timespec *deadline);
-static int relay_write(void *ctx, const char *data, size_t len,
-	    bool line_start);
+static int relay_write(void *ctx, const char *data, size_t len);
 static pid_t relay_start(struct smtp_session *s, int *stdin_fd);
 static int relay_wait(pid_t pid, const struct timespec *deadline);
 
@@ -52,11 +51,10 @@ relay_ms_left(const struct timespec *deadline)
 
 /* A sink for spool_msg_read: all of it, or -1 (EPIPE, ETIMEDOUT...). */
 static int
-relay_write(void *ctx, const char *data, size_t len, bool line_start)
+relay_write(void *ctx, const char *data, size_t len)
 {
 	struct relay_pipe *rp = ctx;
 
-	(void)line_start;
 	while (len > 0) {
 		struct pollfd pfd = { .fd = rp->fd, .events = POLLOUT };
 		ssize_t n = write(rp->fd, data, len);
@@ -164,8 +162,9 @@ relay_wait(pid_t pid, const struct timespec *deadline)
 	return r == -1 ? -1 : status;
 }
 
-enum reply_id
-smtp_relay(struct smtp_session *s, struct spool_msg *msg, const char *id)
+bool
+smtp_relay(struct smtp_session *s, struct spool_msg *msg, const char *id,
+    enum reply_id *refusal)
 {
 	struct relay_pipe rp = { .fd = -1 };
 	enum spool_status st;
@@ -177,7 +176,8 @@ smtp_relay(struct smtp_session *s, struct spool_msg *msg, const char *id)
 	if ((pid = relay_start(s, &rp.fd)) == -1) {
 		log_warn("relay id=%s: unable to start %s", id,
 		    s->cfg->relay_cmd);
-		return R_RELAY_TEMP;
+		*refusal = R_RELAY_TEMP;
+		return false;
 	}
 	st = spool_msg_read(msg, s->return_path_len, relay_write, &rp);
 	if (st != SPOOL_OK)
@@ -185,26 +185,28 @@ smtp_relay(struct smtp_session *s, struct spool_msg *msg, const char *id)
 		    spool_status_text(st));
 	(void)close(rp.fd);
 	status = relay_wait(pid, &rp.deadline);
+	*refusal = R_RELAY_TEMP;
 	if (status == -1) {
 		log_warnx("relay id=%s: %s took over %d s, killed", id,
 		    s->cfg->relay_cmd, SMTP_RELAY_TIMEOUT_SECS);
-		return R_RELAY_TEMP;
+		return false;
 	}
 	if (WIFSIGNALED(status)) {
 		log_warnx("relay id=%s: killed by signal %d", id,
 		    WTERMSIG(status));
-		return R_RELAY_TEMP;
+		return false;
 	}
 	if (WEXITSTATUS(status) != 0) {
 		log_warnx("relay id=%s: %s exited %d", id, s->cfg->relay_cmd,
 		    WEXITSTATUS(status));
-		return WEXITSTATUS(status) == SMTP_RELAY_EX_TEMPFAIL ?
-		    R_RELAY_TEMP : R_RELAY_PERM;
+		if (WEXITSTATUS(status) != SMTP_RELAY_EX_TEMPFAIL)
+			*refusal = R_RELAY_PERM;
+		return false;
 	}
 	/* It said yes without reading it all: that is no hand-off. */
 	if (st != SPOOL_OK)
-		return R_RELAY_TEMP;
-	log_info("relayed client=%s id=%s auth=%s rcpts=%zu", s->client, id,
-	    s->auth_user, s->remote_count);
-	return R_SENT;
+		return false;
+	log_info("relayed client=%s id=%s auth=%s rcpts=%zu", s->conn.client,
+	    id, s->auth_user, s->remote_count);
+	return true;
 }

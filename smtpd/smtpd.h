@@ -9,15 +9,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "common/line.h"
-#include "common/peer.h"
 #include "common/aliases.h"
-#include "common/reply.h"
-#include "common/sasl.h"
+#include "common/conn.h"
 #include "common/startup.h"
 #include "common/users.h"
 #include "smtpd/address.h"
+#include "smtpd/data.h"
 #include "smtpd/params.h"
+#include "spool/spool.h"
 
 struct smtpd_config {
 	struct startup_opts	 opts;		/* -s -p -n -t -U -w -l -P */
@@ -38,10 +37,10 @@ enum reply_id {
 	R_NONE,			/* no reply (QUIT closing, timeouts) */
 	R_DONE, R_MAIL_OK, R_RCPT_OK, R_DATA_GO, R_BYE, R_HELP, R_VRFY,
 	R_UNKNOWN, R_TOOLONG, R_NUL, R_UNIMPLEMENTED, R_SEQ_HELO,
-	R_SEQ_MAIL, R_SEQ_NESTED, R_SEQ_RCPT, R_SYNTAX, R_SYNTAX_HELO,
-	R_SYNTAX_SENDER, R_SYNTAX_RCPT, R_PARAM, R_SIZE, R_NOUSER, R_RELAY,
+	R_SEQ_MAIL, R_SEQ_NESTED, R_SEQ_RCPT, R_SEQ_CHUNK, R_SEQ_CHUNKS, R_SYNTAX,
+	R_SYNTAX_HELO, R_SYNTAX_SENDER, R_SYNTAX_RCPT, R_SYNTAX_BDAT, R_PARAM, R_SIZE, R_NOUSER, R_RELAY,
 	R_TOO_MANY_RCPTS, R_LOOP, R_BARE_CR, R_TOO_MANY_ERRORS, R_TOO_MUCH_JUNK,
-	R_TIMEOUT,
+	R_OUT_OF_STEP, R_TIMEOUT,
 	R_TEMP_LOCK, R_TEMP_IO, R_NOSPACE, R_SHUTDOWN,
 	R_SEQ_EHLO, R_SEQ_AUTH_TXN, R_AUTH_OK, R_AUTH_AGAIN, R_AUTH_MECH,
 	R_AUTH_ENCRYPT, R_AUTH_FAILED, R_AUTH_CANCELLED, R_AUTH_MALFORMED,
@@ -54,16 +53,29 @@ enum smtp_state {
 	SMTP_ST_READY = 1 << 1,		/* greeted, no transaction */
 	SMTP_ST_MAIL = 1 << 2,		/* MAIL given */
 	SMTP_ST_RCPT = 1 << 3,		/* at least one RCPT accepted */
+	SMTP_ST_CHUNKS = 1 << 4,	/* BDAT chunks taken, no LAST yet */
+};
+
+/* message.c: the message being received, whichever command carries it. */
+struct smtp_message {
+	bool			 active;	/* begun and not yet ended */
+	struct spool_msg	 spool;
+	enum spool_status	 opened;	/* how spool_msg_open went */
+	char			 id[SMTP_ID_SIZE];
+	struct data_machine	 framer;	/* DATA's dots or BDAT's counts */
+	off_t			 octets;	/* with CRLF line ends (SPEC 3) */
+	off_t			 max_size;	/* -z */
+	bool			 over;		/* past -z: nothing more stored */
+	/* The loop check: Received: fields in the header. */
+	bool			 in_header;
+	size_t			 received;
+	size_t			 prefix_len;	/* bytes of this line seen */
+	bool			 prefix_match;	/* still "received:" so far */
 };
 
 struct smtp_session {
 	const struct smtpd_config *cfg;
-	struct line_reader	 in;
-	struct reply_writer	 out;
-	struct peer		 peer;
-	const char		*client;	/* for logs: address or "local" */
-	struct sasl_offer	 sasl;		/* the AUTH mechanisms offered */
-	bool			 tls;		/* a TLS wrapper says so */
+	struct conn		 conn;
 	char			 auth_user[USERS_NAME_MAX + 1];	/* "" if none */
 	int			 auth_failures;
 	enum smtp_state		 state;
@@ -96,6 +108,7 @@ struct smtp_session {
 	size_t			 return_path_len;	/* not relayed */
 	char			 first_rcpt[SMTP_PATH_MAX + 1];
 	unsigned		 msg_counter;	/* for ids */
+	struct smtp_message	 msg;
 };
 
 /* A path as a log field value: escaped (common/log.h). */
@@ -120,12 +133,26 @@ enum reply_id smtp_cmd_quit(struct smtp_session *s, char *arg);
 /* auth.c: AUTH (RFC 4954). */
 enum reply_id smtp_cmd_auth(struct smtp_session *s, char *arg);
 
-/* relay.c: the hand-off to -x; R_SENT when the command took it. */
-struct spool_msg;
-enum reply_id smtp_relay(struct smtp_session *s, struct spool_msg *msg,
-	    const char *id);
+/*
+ * relay.c: the hand-off to -x. true when the command took the message;
+ * else *refusal says what to answer.
+ */
+bool	smtp_relay(struct smtp_session *s, struct spool_msg *msg,
+	    const char *id, enum reply_id *refusal);
 
-/* message.c: DATA, from 354 to the final reply. */
+/*
+ * message.c: begin (id, spool message, our trace headers), feed the
+ * framing's bytes (returns how many the framer took), end (judge,
+ * deliver, reply, log, reset the transaction; R_SENT when it answered
+ * 250) or abandon (the input ended: nothing delivered).
+ */
+void	smtp_message_begin(struct smtp_session *s, enum data_framing framing);
+size_t	smtp_message_feed(struct smtp_session *s, const char *p, size_t len);
+enum reply_id smtp_message_end(struct smtp_session *s);
+void	smtp_message_abandon(struct smtp_session *s);
+
+/* receive.c: the two framings, DATA (RFC 5321) and BDAT (RFC 3030). */
 enum reply_id smtp_cmd_data(struct smtp_session *s, char *arg);
+enum reply_id smtp_cmd_bdat(struct smtp_session *s, char *arg);
 
 #endif

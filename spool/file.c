@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/ascii.h"
 #include "spool/internal.h"
 
 const char *
@@ -49,9 +50,7 @@ spool_name_lower(const char *user, char out[USERS_NAME_MAX + 1])
 
 	if (!users_name_valid(user, len))
 		return false;
-	for (size_t i = 0; i <= len; i++)
-		out[i] = (user[i] >= 'A' && user[i] <= 'Z') ?
-		    (char)(user[i] - 'A' + 'a') : user[i];
+	ascii_lower_copy(out, user, len + 1);
 	return true;
 }
 

@@ -19,8 +19,7 @@ struct reader_src {
 };
 
 struct reader {
-	int	(*sink)(void *ctx, const char *data, size_t len,
-		    bool line_start);
+	spool_sink *sink;
 	void	*ctx;
 	bool	 crlf;
 	bool	 dots;			/* SPOOL_EOL_DOTS: stuff and batch */
@@ -33,8 +32,7 @@ struct reader {
 	size_t	 stage_len;
 };
 
-static int reader_sink(struct reader *r, const char *data, size_t len,
-	    bool line_start);
+static int reader_sink(struct reader *r, const char *data, size_t len);
 static int reader_flush(struct reader *r);
 static int reader_emit(void *ctx, const char *data, size_t len);
 static int reader_end_line(struct reader *r);
@@ -47,9 +45,9 @@ static int reader_range(struct reader *r, const struct reader_src *src,
 	    off_t from, off_t to, long lines);
 
 static int
-reader_sink(struct reader *r, const char *data, size_t len, bool line_start)
+reader_sink(struct reader *r, const char *data, size_t len)
 {
-	if (r->sink(r->ctx, data, len, line_start) == -1) {
+	if (r->sink(r->ctx, data, len) == -1) {
 		r->sink_errno = errno;
 		return -1;
 	}
@@ -62,7 +60,7 @@ reader_flush(struct reader *r)
 	size_t len = r->stage_len;
 
 	r->stage_len = 0;
-	return len > 0 ? reader_sink(r, r->stage, len, false) : 0;
+	return len > 0 ? reader_sink(r, r->stage, len) : 0;
 }
 
 /* A piece of a line: straight to the sink, or stuffed into the batch. */
@@ -77,14 +75,14 @@ reader_emit(void *ctx, const char *data, size_t len)
 		return 0;
 	r->line_emitted = true;
 	if (!r->dots)
-		return reader_sink(r, data, len, start);
+		return reader_sink(r, data, len);
 	if (SPOOL_READ_STAGE - r->stage_len < len + stuff &&
 	    reader_flush(r) == -1)
 		return -1;
 	if (len + stuff > SPOOL_READ_STAGE) {
-		if (stuff && reader_sink(r, ".", 1, false) == -1)
+		if (stuff && reader_sink(r, ".", 1) == -1)
 			return -1;
-		return reader_sink(r, data, len, false);
+		return reader_sink(r, data, len);
 	}
 	if (stuff)
 		r->stage[r->stage_len++] = '.';
@@ -134,7 +132,7 @@ reader_whole_line(struct reader *r, const char *p, size_t n)
 	char *o;
 
 	if (!add_cr && !r->dots) {
-		if (reader_sink(r, p, n + 1, true) == -1)
+		if (reader_sink(r, p, n + 1) == -1)
 			return -1;
 	} else {
 		if (len > SPOOL_READ_STAGE)
@@ -154,7 +152,7 @@ reader_whole_line(struct reader *r, const char *p, size_t n)
 		/* Unbatched, the line goes now, as a line start. */
 		if (!r->dots) {
 			r->stage_len = 0;
-			if (reader_sink(r, r->stage, len, true) == -1)
+			if (reader_sink(r, r->stage, len) == -1)
 				return -1;
 		}
 	}
@@ -275,7 +273,7 @@ reader_status(const struct reader *r, int rc)
 
 enum spool_status
 spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
-    int (*sink)(void *ctx, const char *data, size_t len, bool line_start),
+    spool_sink *sink,
     void *ctx)
 {
 	char stage[SPOOL_READ_STAGE];	/* not zeroed: only stage_len counts */
@@ -318,7 +316,7 @@ spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
  */
 enum spool_status
 spool_msg_read(struct spool_msg *m, size_t skip,
-    int (*sink)(void *ctx, const char *data, size_t len, bool line_start),
+    spool_sink *sink,
     void *ctx)
 {
 	char stage[SPOOL_READ_STAGE];

@@ -92,6 +92,12 @@ const char *spool_status_text(enum spool_status st);
 /* ---- Building and delivering a message ---- */
 
 /*
+ * Where a message is streamed to, piece by piece: returns 0, or -1 to stop
+ * (with errno set).
+ */
+typedef int spool_sink(void *ctx, const char *data, size_t len);
+
+/*
  * A message being received, already in mbox form (From_ line, quoted body,
  * final empty line). It lives in memory while small and spills to an
  * unlinked file in the spool directory, so memory stays bounded and no
@@ -137,8 +143,7 @@ void	spool_msg_close(struct spool_msg *m);
  * be delivered afterwards.
  */
 enum spool_status spool_msg_read(struct spool_msg *m, size_t skip,
-	    int (*sink)(void *ctx, const char *data, size_t len,
-	    bool line_start), void *ctx);
+	    spool_sink *sink, void *ctx);
 
 /*
  * Appends the message to the mailboxes of users (duplicates allowed), all
@@ -216,17 +221,14 @@ enum spool_eol {
 };
 
 /*
- * Streams message i, unquoted, to sink in pieces. line_start tells whether
- * a piece begins a line (meaningless for SPOOL_EOL_DOTS, whose pieces are
+ * Streams message i, unquoted, to sink in pieces (for SPOOL_EOL_DOTS,
  * batches of whole lines but the last). body_lines < 0 sends the
  * whole message, else the header, the empty line and that many body lines
  * (TOP). A sink returns 0, or -1 to stop (spool_read then returns
  * SPOOL_IOERR with the sink's errno).
  */
 enum spool_status spool_read(struct spool_box *b, size_t i, long body_lines,
-	    enum spool_eol eol,
-	    int (*sink)(void *ctx, const char *data, size_t len,
-	    bool line_start), void *ctx);
+	    enum spool_eol eol, spool_sink *sink, void *ctx);
 
 /*
  * Removes the messages i with deleted[i] set, atomically and durably

@@ -113,6 +113,44 @@ xinetd_service() {
 	    "$REPO/xinetd.d/$1"
 }
 
+@test "Exim's smtp transport at its defaults sends by BDAT (CHUNKING) through systemd-socket-activate; the message arrives byte-exact" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run Exim as the spool's owner"
+	command -v exim4 >/dev/null || skip "needs exim4 (Debian package exim4-daemon-light)"
+	sp=$(free_port)
+	# the wire as smtpd reads it, to see the BDAT commands
+	activate "127.0.0.1:$sp" sh -c 'tee -a "$0" | exec "$@"' \
+	    "$BATS_TEST_TMPDIR/wire" "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+	wait_port 127.0.0.1 "$sp"
+	export SPOOL BIN SMTPD_ARGV="${SMTPD_ARGS[*]}" POP3D_ARGV="${POP3D_ARGS[*]}"
+	conf=$(PYTHONPATH="$BATS_TEST_DIRNAME/lib" python3 -c \
+	    'import interop, sys; print(interop.exim_client_setup(int(sys.argv[1])))' "$sp")
+	owner=$(stat -c %U "$SPOOL/mail")
+	python3 -c '
+import sys
+body = b"".join(b"line %04d: . .. \xc3\xa9 text\n" % i for i in range(3000))
+sys.stdout.buffer.write(b"Subject: chunked by exim\n\n.\n..\n" + body)' >"$BATS_TEST_TMPDIR/msg"
+	runuser -u "$owner" -- /usr/sbin/exim4 -C "$conf" -odi -oi \
+	    -f sender@client.example alice@test.example <"$BATS_TEST_TMPDIR/msg" \
+	    2>"$BATS_TEST_TMPDIR/exim.log"
+	# an untrusted -C config logs to stderr; K: the message went by BDAT
+	cat "$BATS_TEST_TMPDIR/exim.log"
+	grep -q '=> alice@test.example .* K C="250 2.0.0 OK id=' "$BATS_TEST_TMPDIR/exim.log"
+	grep -aq '^BDAT [0-9]* LAST' "$BATS_TEST_TMPDIR/wire"
+	! grep -aq '^DATA' "$BATS_TEST_TMPDIR/wire"
+	# the body Exim was given is the body alice has, byte for byte
+	python3 - "$BATS_TEST_TMPDIR/msg" "$SPOOL/mail/alice" <<'PY'
+import sys
+sent = open(sys.argv[1], "rb").read()
+box = open(sys.argv[2], "rb").read()
+assert box.startswith(b"From sender@client.example "), box[:80]
+# (smtpd reads through tee here, so it sees a local client)
+assert b"\nReceived: from exim.example\n\tby test.example with ESMTP id " in box
+message = box[box.index(b"\nSubject: chunked by exim\n") + 1:]
+body, want = message.split(b"\n\n", 1)[1], sent.split(b"\n\n", 1)[1]
+assert body == want + b"\n", (len(body), len(want))
+PY
+}
+
 @test "xinetd with the shipped service files: send, fetch, and only protocol lines reach the client" {
 	command -v xinetd
 	[ "$(id -u)" -eq 0 ] || skip "xinetd runs the services as user mail: needs root"

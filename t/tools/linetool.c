@@ -62,7 +62,8 @@ main(int argc, char **argv)
 	if (argc != 3)
 		return 64;
 	max = (size_t)atol(argv[1]);
-	log_open("linetool", true);
+	log_open("linetool");
+	log_set_stderr(true);
 	line_init(&reader, 0, atoi(argv[2]));
 	reply_init(&writer, 1, atoi(argv[2]));
 	reader.before_block = reply_flush_hook;

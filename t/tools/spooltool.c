@@ -35,7 +35,7 @@ static time_t when;
 
 static int fail(enum spool_status st);
 static bool box_open(struct spool_box *b, char **argv, int *rc);
-static int sink_stdout(void *ctx, const char *data, size_t len, bool start);
+static int sink_stdout(void *ctx, const char *data, size_t len);
 static int cmd_deliver(int argc, char **argv);
 static int cmd_scan(int argc, char **argv);
 static int cmd_read(int argc, char **argv);
@@ -64,10 +64,9 @@ box_open(struct spool_box *b, char **argv, int *rc)
 }
 
 static int
-sink_stdout(void *ctx, const char *data, size_t len, bool start)
+sink_stdout(void *ctx, const char *data, size_t len)
 {
 	(void)ctx;
-	(void)start;
 	return fwrite(data, 1, len, stdout) == len ? 0 : -1;
 }
 
@@ -269,7 +268,8 @@ main(int argc, char **argv)
 	int opt;
 
 	when = time(NULL);
-	log_open("spooltool", true);
+	log_open("spooltool");
+	log_set_stderr(true);
 	while ((opt = getopt(argc, argv, "+w:c:T:s:")) != -1) {
 		switch (opt) {
 		case 'w':

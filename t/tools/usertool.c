@@ -18,7 +18,8 @@ main(int argc, char **argv)
 {
 	struct users u;
 
-	log_open("usertool", true);
+	log_open("usertool");
+	log_set_stderr(true);
 	if (argc == 3 && strcmp(argv[1], "valid") == 0) {
 		puts(users_name_valid(argv[2], strlen(argv[2])) ?
 		    "valid" : "invalid");

@@ -45,11 +45,10 @@ struct buf {
 };
 
 static int
-sink(void *ctx, const char *data, size_t len, bool start)
+sink(void *ctx, const char *data, size_t len)
 {
 	struct buf *b = ctx;
 
-	(void)start;
 	if (b->len + len > sizeof b->data)
 		return -1;
 	memcpy(b->data + b->len, data, len);

@@ -1,0 +1,44 @@
+/*
+ * conn: the client connection as both programs and SASL see it: commands
+ * read from fd 0, replies written to fd 1 (flushed just before a read
+ * would block), who is at the other end, and what may cross it. One per
+ * process: the superserver started us for this connection.
+ */
+#ifndef COMMON_CONN_H
+#define COMMON_CONN_H
+
+#include <stdbool.h>
+
+#include "common/line.h"
+#include "common/peer.h"
+#include "common/reply.h"
+#include "common/startup.h"
+#include "common/users.h"
+
+/*
+ * The SASL mechanisms a session offers: CRAM-MD5 only when every user of
+ * the file could use it (SPEC 3, 4), plaintext ones as -P or the peer
+ * allows.
+ */
+struct sasl_offer {
+	bool	plaintext;
+	bool	cram_md5;
+};
+
+struct conn {
+	struct line_reader	 in;
+	struct reply_writer	 out;
+	struct peer		 peer;
+	const char		*client;	/* for logs: address or "local" */
+	bool			 tls;		/* a TLS wrapper says so */
+	struct sasl_offer	 sasl;		/* the mechanisms offered */
+};
+
+/*
+ * Sets c up on fd 0 and fd 1 with the options' idle timeout; the SASL
+ * offer follows -P, the peer and the users file (SPEC 2, 3, 4).
+ */
+void	conn_open(struct conn *c, const struct startup_opts *opts,
+	    const struct users *users);
+
+#endif
