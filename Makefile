@@ -4,6 +4,7 @@
 #   make run             the quick start: demo servers on 127.0.0.1:2525/1100
 #   make test            run the whole bats suite under t/
 #   make check-sanitize  the same suite, built with -fsanitize=address,undefined
+#   make check-portable  the scanner's tests on its portable path (no SSE2)
 #   make fuzz            each libFuzzer harness under fuzz/ for FUZZ_SECONDS
 #   make bench           speed against the floor and peer servers
 #   make bench-locks     what the locks cost; a GlusterFS spool
@@ -35,6 +36,13 @@ VARIANT  := san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 PROG_LDFLAGS :=
+else ifeq ($(PORTABLE),1)
+# the mbox scanner without its vector counter (spool/internal.h), as on a
+# machine without SSE2, so x86 CI runs that path too
+VARIANT  := portable
+SANFLAGS :=
+PROG_LDFLAGS :=
+CPPFLAGS += -DSPOOL_SCAN_PORTABLE
 else ifeq ($(DYNAMIC),1)
 VARIANT  := dyn
 SANFLAGS :=
@@ -79,7 +87,7 @@ MANDIR    := $(PREFIX)/share/man/man8
 UNITDIR   := $(PREFIX)/lib/systemd/system
 XINETDDIR := /etc/xinetd.d
 
-.PHONY: all mutant run test check-sanitize valgrind bench bench-locks fuzz \
+.PHONY: all mutant run test check-sanitize check-portable valgrind bench bench-locks fuzz \
 	install uninstall clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
@@ -129,6 +137,8 @@ $(BIN)/unit_%: $(B)/t/unit/unit_%.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON)
 # Where a private parent directory (root's home) keeps the dropped users
 # from the checkout, both move to a scratch copy (scripts/test-scratch.sh).
 SAN_LOGS := $(abspath $(B)/sanitizer-logs)
+# the bats files to run (make test TESTS=t/smtpd.bats for one)
+TESTS ?= t/
 # Installs what the suite needs first (scripts/need.sh): the build itself
 # needs libcrypt's header.
 test:
@@ -137,11 +147,11 @@ test:
 	@set -- $$(scripts/test-scratch.sh $(abspath $(BIN)) $(SAN_LOGS)); \
 	bin=$$1 logs=$$2 scratch=$$3; \
 	rm -rf $$logs && mkdir -p $$logs && chmod 1777 $$logs; \
-	echo "BIN=$$bin bats t/"; \
+	echo "BIN=$$bin bats $(TESTS)"; \
 	BIN=$$bin SANITIZE=$(SANITIZE) SAN_LOGS=$$logs \
 	ASAN_OPTIONS=log_path=$$logs/asan:detect_leaks=1 \
 	UBSAN_OPTIONS=log_path=$$logs/ubsan:print_stacktrace=1:halt_on_error=1 \
-	    bats t/; status=$$?; \
+	    bats $(TESTS); status=$$?; \
 	for f in $$(find $$logs -type f -empty); do \
 	    echo "note: $$f is empty: a process the tests SIGKILL died" \
 	        "before its sanitizer runtime wrote a word"; done; \
@@ -153,6 +163,11 @@ test:
 
 check-sanitize:
 	$(MAKE) SANITIZE=1 test
+
+# What reads mailbox sizes and lines: the spool's tests, the units and
+# pop3d's sessions.
+check-portable:
+	$(MAKE) PORTABLE=1 test TESTS="t/spool.bats t/unit.bats t/pop3d.bats"
 
 # The transcript tests (bats tag "transcript") with both programs under
 # valgrind's memcheck: any error or definite/indirect leak fails.
@@ -191,7 +206,8 @@ bench-locks: all
 # libFuzzer (clang) harnesses, seeded from the transcript tests. A crash
 # stops the run and leaves its input in build/fuzz/crash-*: make it a
 # regression transcript under t/.
-FUZZERS      := smtpd pop3d address mbox users aliases sasl base64
+FUZZERS      := smtpd pop3d address mbox mbox_portable users aliases sasl \
+                base64
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_B       := build/fuzz
@@ -207,6 +223,12 @@ $(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_LIB_SRC) $(SMTPD_SRC) \
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -o $@ \
 	    $(call fuzz_sources,$*) $(LDLIBS)
+
+# fuzz_mbox on the portable scanner, as PORTABLE=1 builds it
+$(FUZZ_B)/fuzz_mbox_portable: fuzz/fuzz_mbox.c fuzz/fuzz.h $(FUZZ_LIB_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -DSPOOL_SCAN_PORTABLE -std=c11 \
+	    $(FUZZ_FLAGS) -o $@ $(call fuzz_sources,mbox) $(LDLIBS)
 
 fuzz: $(FUZZERS:%=$(FUZZ_B)/fuzz_%)
 	fuzz/seed.sh $(FUZZ_B)/seeds

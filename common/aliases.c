@@ -11,17 +11,14 @@
 struct aliases_walk {
 	const struct aliases	*a;
 	const struct users	*u;
-	const char		**out;
-	size_t			*count;
-	size_t			 max;
+	struct nameset		*out;
 	size_t			 visits;
 	const char		**bad;
 	const struct alias	*path[ALIASES_DEPTH_MAX];
 };
 
-static int aliases_parse_line(struct aliases *a, char *line, size_t lineno);
+static int aliases_parse_line(void *ctx, char *line, size_t lineno);
 static int aliases_cmp(const void *x, const void *y);
-static int aliases_order(const void *x, const void *y);
 static const struct alias *aliases_find(const struct aliases *a,
 	    const char *name);
 static bool aliases_on_path(const struct aliases_walk *w,
@@ -31,8 +28,9 @@ static enum aliases_status aliases_walk(struct aliases_walk *w,
 
 /* Adds the alias on line, or logs why not. -1 only on ENOMEM. */
 static int
-aliases_parse_line(struct aliases *a, char *line, size_t lineno)
+aliases_parse_line(void *ctx, char *line, size_t lineno)
 {
+	struct aliases *a = ctx;
 	size_t first = a->target_count;
 	char *colon, *name, *save, *t;
 
@@ -96,44 +94,18 @@ aliases_cmp(const void *x, const void *y)
 	return strcmp(ax->name, ay->name);
 }
 
-/* By name, then by place in the file, so the first line wins. */
-static int
-aliases_order(const void *x, const void *y)
-{
-	const struct alias *ax = x, *ay = y;
-	int c = aliases_cmp(x, y);
-
-	return c != 0 ? c : (ax->name > ay->name) - (ax->name < ay->name);
-}
-
 int
 aliases_load(struct aliases *a, const char *path, size_t max_bytes)
 {
-	size_t lineno = 0, kept = 0;
 	int saved;
 
 	*a = (struct aliases){ 0 };
 	if (textfile_read(path, max_bytes, &a->text, &a->text_len) == -1)
 		return -1;
-	for (char *line = a->text, *nl; line != NULL; line = nl) {
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl++ = '\0';
-		lineno++;
-		if (aliases_parse_line(a, line, lineno) == -1)
-			goto fail;
-	}
-	if (a->count > 0)
-		qsort(a->entries, a->count, sizeof *a->entries, aliases_order);
-	for (size_t i = 0; i < a->count; i++) {
-		if (kept > 0 &&
-		    strcmp(a->entries[kept - 1].name, a->entries[i].name) == 0) {
-			log_warnx("aliases: %s appears more than once; the "
-			    "first line counts", a->entries[i].name);
-			continue;
-		}
-		a->entries[kept++] = a->entries[i];
-	}
-	a->count = kept;
+	if (textfile_each_line(a->text, aliases_parse_line, a) == -1)
+		goto fail;
+	a->count = textfile_keep_first(a->entries, a->count,
+	    sizeof *a->entries, "aliases");
 	return 0;
 fail:
 	saved = errno;
@@ -206,34 +178,17 @@ aliases_walk(struct aliases_walk *w, const struct alias *al, size_t depth)
 			*w->bad = t;
 			return ALIASES_UNKNOWN;
 		}
-		if (!aliases_add_once(w->out, w->count, w->max, e->name))
+		if (!nameset_add(w->out, e->name))
 			return ALIASES_TOO_DEEP;
 	}
 	return ALIASES_OK;
 }
 
-bool
-aliases_add_once(const char **out, size_t *count, size_t max,
-    const char *name)
-{
-	for (size_t i = 0; i < *count; i++)
-		if (strcmp(out[i], name) == 0)
-			return true;
-	if (*count == max)
-		return false;
-	out[(*count)++] = name;
-	return true;
-}
-
 enum aliases_status
 aliases_expand(const struct aliases *a, const struct users *u,
-    const char *name, const char **out, size_t *count, size_t max,
-    const char **bad)
+    const char *name, struct nameset *out, const char **bad)
 {
-	struct aliases_walk w = {
-		.a = a, .u = u, .out = out, .count = count, .max = max,
-		.bad = bad,
-	};
+	struct aliases_walk w = { .a = a, .u = u, .out = out, .bad = bad };
 	const struct alias *al = aliases_find(a, name);
 
 	if (al == NULL)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/nameset.h"
 #include "common/users.h"
 
 /* Aliases nested deeper than this are a configuration error. */
@@ -50,19 +51,12 @@ int	aliases_load(struct aliases *a, const char *path, size_t max_bytes);
 void	aliases_free(struct aliases *a);
 
 /*
- * Appends name to out (count names, room for max) unless it is there
- * already: the once-each list aliases_expand() fills. False when full.
- */
-bool	aliases_add_once(const char **out, size_t *count, size_t max,
-	    const char *name);
-
-/*
- * Expands name (any case) into the users it reaches, appending each one's
- * name once to out, which holds *count names and has room for max. The
- * names point into u. On a failure nothing useful is in out.
+ * Expands name (any case) into the users it reaches, adding each one's
+ * name to out (TOO_DEEP when it is full). The names point into u. On a
+ * failure out may hold some of them: the caller takes them back.
  */
 enum aliases_status aliases_expand(const struct aliases *a,
-	    const struct users *u, const char *name, const char **out,
-	    size_t *count, size_t max, const char **bad);
+	    const struct users *u, const char *name, struct nameset *out,
+	    const char **bad);
 
 #endif

@@ -23,12 +23,6 @@ line_init(struct line_reader *r, int fd, int idle_secs)
 	r->deadline_set = false;
 }
 
-size_t
-line_buffered(const struct line_reader *r)
-{
-	return r->end - r->start;
-}
-
 /*
  * Waits until fd is readable: 0, or -1 with errno (ETIMEDOUT when the line
  * under way has had idle_secs). The deadline is set at the first wait of a

@@ -75,7 +75,4 @@ enum line_status line_read(struct line_reader *r, char *dst, size_t max,
 ssize_t	line_peek(struct line_reader *r, const char **p);
 void	line_consume(struct line_reader *r, size_t n);
 
-/* Bytes already buffered, readable without blocking. */
-size_t	line_buffered(const struct line_reader *r);
-
 #endif

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "common/reply.h"
 
 static int reply_send(struct reply_writer *w, const char *p, size_t len);
@@ -29,17 +30,9 @@ reply_init(struct reply_writer *w, int fd, int timeout_secs)
 static int
 reply_send(struct reply_writer *w, const char *p, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = write(w->fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			w->failed = true;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
+	if (io_write_all(w->fd, p, len) == -1) {
+		w->failed = true;
+		return -1;
 	}
 	return 0;
 }

@@ -33,9 +33,8 @@ static const char users_fallback_hash[] =
     "Ufb1qyWx7sX9hxY5bq0Cbr2C6tV1Qdz5HBN7vO3k2n9iQm4wE1rT8yU0pL6aZ3sD"
     "5fG7hJ9kK1lM3nB5vC7x";
 
-static int users_parse_line(struct users *u, char *line, size_t lineno);
+static int users_parse_line(void *ctx, char *line, size_t lineno);
 static int users_entry_cmp(const void *a, const void *b);
-static int users_entry_order(const void *a, const void *b);
 
 bool
 users_name_valid(const char *name, size_t len)
@@ -58,8 +57,9 @@ users_name_valid(const char *name, size_t len)
 
 /* Adds the entry on line, or logs why not. Returns -1 only on ENOMEM. */
 static int
-users_parse_line(struct users *u, char *line, size_t lineno)
+users_parse_line(void *ctx, char *line, size_t lineno)
 {
+	struct users *u = ctx;
 	char *secret, *end;
 	enum users_scheme scheme = USERS_CRYPT;
 
@@ -129,48 +129,21 @@ users_entry_cmp(const void *a, const void *b)
 	return strcmp(ea->name, eb->name);
 }
 
-/* Sorting: by name, then by place in the file, so the first line wins. */
-static int
-users_entry_order(const void *a, const void *b)
-{
-	const struct users_entry *ea = a, *eb = b;
-	int c = users_entry_cmp(a, b);
-
-	return c != 0 ? c : (ea->name > eb->name) - (ea->name < eb->name);
-}
-
 int
 users_load(struct users *u, const char *path, size_t max_bytes)
 {
-	size_t lineno = 0, kept = 0;
 	int saved;
 
 	*u = (struct users){ .dummy_hash = users_fallback_hash };
 	if (textfile_read(path, max_bytes, &u->text, &u->text_len) == -1)
 		return -1;
-	for (char *line = u->text, *nl; line != NULL; line = nl) {
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl++ = '\0';
-		lineno++;
-		if (users_parse_line(u, line, lineno) == -1)
-			goto fail;
-	}
-	if (u->count > 0)
-		qsort(u->entries, u->count, sizeof *u->entries,
-		    users_entry_order);
+	if (textfile_each_line(u->text, users_parse_line, u) == -1)
+		goto fail;
 	/* The first line for a name wins, as with Dovecot's passwd-file. */
-	for (size_t i = 0; i < u->count; i++) {
-		if (kept > 0 &&
-		    strcmp(u->entries[kept - 1].name, u->entries[i].name) == 0) {
-			log_warnx("users file: %s appears more than once; "
-			    "the first line counts", u->entries[i].name);
-			continue;
-		}
-		u->entries[kept++] = u->entries[i];
-	}
-	u->count = kept;
-	u->all_plain = kept > 0;
-	for (size_t i = 0; i < kept; i++)
+	u->count = textfile_keep_first(u->entries, u->count,
+	    sizeof *u->entries, "users file");
+	u->all_plain = u->count > 0;
+	for (size_t i = 0; i < u->count; i++)
 		u->all_plain &= u->entries[i].scheme == USERS_PLAIN;
 	return 0;
 fail:

@@ -25,10 +25,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	for (size_t i = 0; i < a.count; i++) {
 		const char *out[FUZZ_OUT_MAX], *bad = "";
-		size_t count = 0;
+		struct nameset set = { .names = out, .max = FUZZ_OUT_MAX };
+		size_t count;
 
-		(void)aliases_expand(&a, &users, a.entries[i].name, out, &count,
-		    FUZZ_OUT_MAX, &bad);
+		(void)aliases_expand(&a, &users, a.entries[i].name, &set, &bad);
+		count = set.count;
 		if (count > FUZZ_OUT_MAX)
 			abort();
 		for (size_t j = 0; j < count; j++) {

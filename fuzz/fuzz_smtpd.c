@@ -71,8 +71,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.conn.client = "fuzz";
 	s.conn.sasl.plaintext = size > 0 && (data[0] & 1);
 	s.conn.sasl.cram_md5 = size > 0 && (data[0] & 2);
-	s.mailboxes = mailboxes;
-	s.mailbox_max = cfg.users.count + 1;
+	s.mailboxes = (struct nameset){ .names = mailboxes,
+	    .max = cfg.users.count + 1 };
 	s.remote = remote;
 	line_init(&s.conn.in, fd, cfg.opts.idle_secs);
 	reply_init(&s.conn.out, devnull, cfg.opts.idle_secs);

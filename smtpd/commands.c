@@ -13,7 +13,7 @@
 #include "common/sasl.h"
 #include "smtpd/smtpd.h"
 
-static enum reply_id smtp_greet(struct smtp_session *s, char *arg, bool esmtp);
+static bool smtp_greet(struct smtp_session *s, char *arg, bool esmtp);
 static const char *smtp_skip_prefix(const char *arg, const char *prefix);
 static bool smtp_xtext_valid(const char *p);
 static enum reply_id smtp_mail_params(struct smtp_session *s, char *params);
@@ -21,7 +21,6 @@ static bool smtp_domain_is_local(const struct smtpd_config *cfg,
 	    const struct smtp_path *p);
 static bool smtp_remote_known(const struct smtp_session *s,
 	    const char *addr);
-static void smtp_mailbox_add(struct smtp_session *s, const char *name);
 static enum reply_id smtp_rcpt_add(struct smtp_session *s, const char *name);
 static enum reply_id smtp_rcpt_resolve(struct smtp_session *s,
 	    const struct smtp_path *p);
@@ -32,42 +31,40 @@ static enum reply_id smtp_rcpt_resolve(struct smtp_session *s,
  * nothing else is taken: no parentheses or brackets that could fake a
  * trace field inside it.
  */
-static enum reply_id
+static bool
 smtp_greet(struct smtp_session *s, char *arg, bool esmtp)
 {
 	size_t len = strlen(arg);
 	bool literal = len > 2 && arg[0] == '[' && arg[len - 1] == ']';
 
 	if (len > SMTP_DOMAIN_MAX)
-		return R_SYNTAX_HELO;
+		return false;
 	for (size_t i = literal; i < len - literal; i++)
 		if (!isalnum((unsigned char)arg[i]) && arg[i] != '-' &&
 		    arg[i] != '.' && !(literal ? arg[i] == ':' : arg[i] == '_'))
-			return R_SYNTAX_HELO;
+			return false;
 	memcpy(s->helo, arg, len + 1);
 	s->esmtp = esmtp;
 	smtp_transaction_reset(s);
-	return R_SENT;
+	return true;
 }
 
 enum reply_id
 smtp_cmd_helo(struct smtp_session *s, char *arg)
 {
-	enum reply_id r = smtp_greet(s, arg, false);
-
-	if (r == R_SENT)
-		reply_printf(&s->conn.out, "250 %s\r\n", s->cfg->hostname);
-	return r;
+	if (!smtp_greet(s, arg, false))
+		return R_SYNTAX_HELO;
+	reply_printf(&s->conn.out, "250 %s\r\n", s->cfg->hostname);
+	return R_SENT;
 }
 
 enum reply_id
 smtp_cmd_ehlo(struct smtp_session *s, char *arg)
 {
-	enum reply_id r = smtp_greet(s, arg, true);
 	const char *mechs = sasl_mech_list(s->conn.sasl);
 
-	if (r != R_SENT)
-		return r;
+	if (!smtp_greet(s, arg, true))
+		return R_SYNTAX_HELO;
 	reply_printf(&s->conn.out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %jd\r\n"
 	    "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n"
 	    "250-CHUNKING\r\n",
@@ -189,15 +186,6 @@ smtp_domain_is_local(const struct smtpd_config *cfg, const struct smtp_path *p)
 	return false;
 }
 
-/* Adds mailbox name to the transaction's list, once; it has room for
-   every user and "postmaster". */
-static void
-smtp_mailbox_add(struct smtp_session *s, const char *name)
-{
-	(void)aliases_add_once(s->mailboxes, &s->mailbox_count,
-	    s->mailbox_max, name);
-}
-
 /*
  * One name: an alias, expanded (it wins over a user, as in /etc/aliases),
  * or a user. R_NOUSER when it is neither; R_ALIAS_ERROR for a broken alias
@@ -211,23 +199,24 @@ smtp_rcpt_add(struct smtp_session *s, const char *name)
 		[ALIASES_TOO_DEEP] = "nested too deep",
 	};
 	const struct users_entry *e;
-	size_t before = s->mailbox_count;
+	size_t before = s->mailboxes.count;
 	const char *bad = "";
 	enum aliases_status st;
 
 	st = aliases_expand(&s->cfg->aliases, &s->cfg->users, name,
-	    s->mailboxes, &s->mailbox_count, s->mailbox_max, &bad);
+	    &s->mailboxes, &bad);
 	if (st == ALIASES_OK)
 		return R_RCPT_OK;
 	if (st != ALIASES_NOT_ALIAS) {
-		s->mailbox_count = before;
+		s->mailboxes.count = before;
 		log_warnx("aliases: %s at %s, expanding %s: fix the aliases "
 		    "file", why[st], bad, name);
 		return R_ALIAS_ERROR;
 	}
 	if ((e = users_find(&s->cfg->users, name)) == NULL)
 		return R_NOUSER;
-	smtp_mailbox_add(s, e->name);
+	/* it has room for every user and "postmaster" */
+	(void)nameset_add(&s->mailboxes, e->name);
 	return R_RCPT_OK;
 }
 
@@ -261,7 +250,7 @@ smtp_rcpt_resolve(struct smtp_session *s, const struct smtp_path *p)
 		return R_NOUSER;
 	log_warnx("mail for postmaster goes to the spool file postmaster: "
 	    "give it an alias or a user");
-	smtp_mailbox_add(s, "postmaster");
+	(void)nameset_add(&s->mailboxes, "postmaster");
 	return R_RCPT_OK;
 }
 
@@ -281,7 +270,7 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 	char safe[SMTP_LOG_PATH_SIZE];
 	struct smtp_path p;
 	enum reply_id r;
-	size_t n, before = s->mailbox_count;
+	size_t n, before = s->mailboxes.count;
 
 	/* Until one is taken, a pipelined DATA gets a 503 echo. */
 	if (s->rcpt_count == 0)
@@ -308,9 +297,9 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 			log_info("reject client=%s rcpt=<%s>: no such user",
 			    s->conn.client, smtp_log_path(&p, safe, sizeof safe));
 		return r;
-	} else if (s->mailbox_count > s->mailbox_limit) {
+	} else if (s->mailboxes.count > s->mailbox_limit) {
 		/* SPEC 3: refused now, not accepted and deferred for ever */
-		s->mailbox_count = before;
+		s->mailboxes.count = before;
 		log_info("reject client=%s rcpt=<%s>: more than %zu mailboxes "
 		    "for one message", s->conn.client,
 		    smtp_log_path(&p, safe, sizeof safe), s->mailbox_limit);

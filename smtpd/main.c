@@ -31,9 +31,9 @@ static void smtp_session_open(struct smtp_session *s,
 static void
 smtp_config_addressing(struct smtpd_config *cfg, const char *aliases_file)
 {
-	const char **found, *bad = "";
+	struct nameset found = { .max = cfg->users.count + 1 };
+	const char *bad = "";
 	enum aliases_status st;
-	size_t count = 0;
 
 	if (aliases_file != NULL &&
 	    aliases_load(&cfg->aliases, aliases_file, SMTP_USERS_FILE_MAX) == -1)
@@ -41,11 +41,11 @@ smtp_config_addressing(struct smtpd_config *cfg, const char *aliases_file)
 		    aliases_file, strerror(errno));
 	if (cfg->catch_all == NULL)
 		return;
-	if ((found = calloc(cfg->users.count + 1, sizeof *found)) == NULL)
+	if ((found.names = calloc(found.max, sizeof *found.names)) == NULL)
 		startup_fatal(EX_OSERR, "out of memory");
-	st = aliases_expand(&cfg->aliases, &cfg->users, cfg->catch_all, found,
-	    &count, cfg->users.count + 1, &bad);
-	free(found);
+	st = aliases_expand(&cfg->aliases, &cfg->users, cfg->catch_all, &found,
+	    &bad);
+	free(found.names);
 	if (st == ALIASES_NOT_ALIAS && users_find(&cfg->users, cfg->catch_all))
 		return;
 	if (st == ALIASES_NOT_ALIAS)
@@ -111,11 +111,11 @@ smtp_session_open(struct smtp_session *s, const struct smtpd_config *cfg)
 {
 	s->cfg = cfg;
 	/* Every user once, and the postmaster spool file. */
-	s->mailbox_max = cfg->users.count + 1;
+	s->mailboxes.max = cfg->users.count + 1;
 	startup_raise_fds();
 	s->mailbox_limit = spool_deliver_max();
-	if ((s->mailboxes = calloc(s->mailbox_max, sizeof *s->mailboxes)) ==
-	    NULL || (cfg->relay_cmd != NULL &&
+	if ((s->mailboxes.names = calloc(s->mailboxes.max,
+	    sizeof *s->mailboxes.names)) == NULL || (cfg->relay_cmd != NULL &&
 	    (s->remote = calloc(cfg->max_rcpts, sizeof *s->remote)) == NULL))
 		startup_fatal(EX_OSERR, "out of memory");
 	conn_open(&s->conn, &cfg->opts, &cfg->users);

@@ -196,9 +196,10 @@ message_deliver(struct smtp_session *s, enum reply_id *refusal,
 	if (s->remote_count > 0 && !smtp_relay(s, &s->msg.spool, s->msg.id,
 	    refusal))
 		return false;
-	if (s->mailbox_count == 0)
+	if (s->mailboxes.count == 0)
 		return true;
-	st = spool_deliver(&s->msg.spool, s->mailboxes, s->mailbox_count,
+	st = spool_deliver(&s->msg.spool, s->mailboxes.names,
+	    s->mailboxes.count,
 	    s->cfg->opts.lock_wait_secs, failed);
 	if (st == SPOOL_OK)
 		return true;

@@ -235,7 +235,7 @@ smtp_transaction_reset(struct smtp_session *s)
 	memset(&s->sender, 0, sizeof s->sender);
 	s->utf8 = false;
 	s->rcpt_count = 0;
-	s->mailbox_count = 0;
+	s->mailboxes.count = 0;
 	s->remote_count = 0;
 	s->first_rcpt[0] = '\0';
 	smtp_set_state(s, s->helo[0] != '\0' ? SMTP_ST_READY : SMTP_ST_START);

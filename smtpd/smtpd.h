@@ -96,10 +96,8 @@ struct smtp_session {
 	bool			 utf8;		/* MAIL ... SMTPUTF8 */
 	size_t			 rcpt_count;	/* RCPTs accepted (-r) */
 	/* The local mailboxes they reach, each once (names point into the
-	   users file, or are "postmaster"). */
-	const char		**mailboxes;
-	size_t			 mailbox_count;
-	size_t			 mailbox_max;
+	   users file, or are "postmaster"); room for all of them. */
+	struct nameset		 mailboxes;
 	/* What one delivery can hold open at once (spool_deliver_max). */
 	size_t			 mailbox_limit;
 	/* Recipients in other domains, for the relay (-x, authenticated). */

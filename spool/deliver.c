@@ -121,7 +121,7 @@ deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
 	 */
 	t->before = t->st.st_size;
 	k = t->before >= 2 ? 2 : (size_t)t->before;
-	if (k > 0 && spool_pread_all(t->fd, tail + 2 - k, k,
+	if (k > 0 && io_pread_all(t->fd, tail + 2 - k, k,
 	    t->before - (off_t)k) == -1)
 		return SPOOL_IOERR;
 	if (tail[1] != '\n') {
@@ -146,11 +146,11 @@ deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
 		(void)close(t->jfd);
 		t->jfd = -1;
 	}
-	if (spool_pwrite_all(t->fd, sep, sep_len, t->before) == -1)
+	if (io_pwrite_all(t->fd, sep, sep_len, t->before) == -1)
 		return spool_errno_status(errno);
 	at = t->before + (off_t)sep_len;
 	if (m->fd == -1) {
-		if (spool_pwrite_all(t->fd, m->mem, m->mem_len, at) == -1)
+		if (io_pwrite_all(t->fd, m->mem, m->mem_len, at) == -1)
 			return spool_errno_status(errno);
 		return SPOOL_OK;
 	}
@@ -158,8 +158,8 @@ deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
 		size_t n = m->size - off < SPOOL_IO_BUF ?
 		    (size_t)(m->size - off) : SPOOL_IO_BUF;
 
-		if (spool_pread_all(m->fd, buf, n, off) == -1 ||
-		    spool_pwrite_all(t->fd, buf, n, at + off) == -1)
+		if (io_pread_all(m->fd, buf, n, off) == -1 ||
+		    io_pwrite_all(t->fd, buf, n, at + off) == -1)
 			return spool_errno_status(errno);
 		off += (off_t)n;
 		deliver_refresh(m->dirfd, all, count, &next_refresh);
@@ -173,7 +173,7 @@ deliver_undo(int dirfd, struct deliver_target *t)
 {
 	int saved = errno;
 
-	if (spool_ftruncate(t->fd, t->before) == -1 || spool_fsync(t->fd) == -1) {
+	if (io_ftruncate(t->fd, t->before) == -1 || io_fsync(t->fd) == -1) {
 		/* The journal stays "begin": the next locker retries. */
 		log_warn("mailbox %s: rolling back a failed delivery", t->name);
 		if (t->jfd != -1)
@@ -248,7 +248,7 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 		    SPOOL_OK)
 			goto fail;
 	for (i = 0; i < n; i++)
-		if (spool_fsync(t[i].fd) == -1) {
+		if (io_fsync(t[i].fd) == -1) {
 			status = spool_errno_status(errno);
 			goto fail;
 		}

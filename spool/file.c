@@ -1,4 +1,4 @@
-/* Opening and checking spool files; careful I/O. */
+/* Opening and checking spool files. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,7 +64,7 @@ spool_aux_name(char out[SPOOL_AUX_NAME_MAX], const char *name,
 int
 spool_dir_open(const char *dir)
 {
-	int fd = spool_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY |
+	int fd = io_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC, 0);
 
 	if (fd != -1)
@@ -96,11 +96,11 @@ spool_file_open(int dirfd, const char *name, enum spool_create create,
 	*fdp = -1;
 	for (;;) {
 		created = false;
-		fd = spool_openat(dirfd, name, flags, 0);
+		fd = io_openat(dirfd, name, flags, 0);
 		if (fd == -1 && errno == ENOENT) {
 			if (create == SPOOL_CREATE_NO)
 				return SPOOL_OK;
-			fd = spool_openat(dirfd, name, flags | O_CREAT | O_EXCL,
+			fd = io_openat(dirfd, name, flags | O_CREAT | O_EXCL,
 			    0600);
 			created = fd != -1;
 			if (fd == -1 && errno == EEXIST)
@@ -126,9 +126,9 @@ spool_file_open(int dirfd, const char *name, enum spool_create create,
 		errno = EPERM;
 		return SPOOL_UNSAFE;
 	}
-	if (spool_fcntl_setfl(fd, 0) == -1 ||
+	if (io_fcntl_setfl(fd, 0) == -1 ||
 	    (created && create == SPOOL_CREATE_DURABLE &&
-	    spool_fsync(dirfd) == -1)) {
+	    io_fsync(dirfd) == -1)) {
 		int saved = errno;
 
 		(void)close(fd);
@@ -137,137 +137,4 @@ spool_file_open(int dirfd, const char *name, enum spool_create create,
 	}
 	*fdp = fd;
 	return SPOOL_OK;
-}
-
-int
-spool_write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int
-spool_pwrite_all(int fd, const void *data, size_t len, off_t off)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
-int
-spool_pread_all(int fd, void *data, size_t len, off_t off)
-{
-	char *p = data;
-
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
-int
-spool_fsync(int fd)
-{
-	while (fsync(fd) == -1) {
-		if (errno != EINTR)
-			return -1;
-	}
-	return 0;
-}
-
-int
-spool_openat(int dirfd, const char *name, int flags, mode_t mode)
-{
-	int fd;
-
-	while ((fd = openat(dirfd, name, flags, mode)) == -1 && errno == EINTR)
-		continue;
-	return fd;
-}
-
-int
-spool_ftruncate(int fd, off_t len)
-{
-	int rc;
-
-	while ((rc = ftruncate(fd, len)) == -1 && errno == EINTR)
-		continue;
-	return rc;
-}
-
-int
-spool_renameat(int dirfd, const char *from, const char *to)
-{
-	int rc;
-
-	while ((rc = renameat(dirfd, from, dirfd, to)) == -1 && errno == EINTR)
-		continue;
-	return rc;
-}
-
-int
-spool_unlinkat(int dirfd, const char *name)
-{
-	int rc;
-
-	while ((rc = unlinkat(dirfd, name, 0)) == -1 && errno == EINTR)
-		continue;
-	return rc;
-}
-
-int
-spool_fcntl_setfl(int fd, int flags)
-{
-	int rc;
-
-	while ((rc = fcntl(fd, F_SETFL, flags)) == -1 && errno == EINTR)
-		continue;
-	return rc;
-}
-
-int
-spool_flock_now(int fd, int op)
-{
-	int rc;
-
-	while ((rc = flock(fd, op | LOCK_NB)) == -1 && errno == EINTR)
-		continue;
-	return rc;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "common/users.h"
+#include "common/io.h"
 #include "spool/spool.h"
 
 /* Chunk for copying and scanning mailboxes: large reads, few syscalls. */
@@ -81,6 +82,25 @@ enum spool_status spool_file_open(int dirfd, const char *name,
  * SPOOL_IO_BUF. NULL with errno on failure.
  */
 const char *spool_box_fetch(struct spool_box *b, off_t from, size_t want);
+
+/* scan.c: indexes the first size bytes of b->fd, up to max_msgs messages. */
+enum spool_status spool_scan(struct spool_box *b, off_t size,
+	    size_t max_msgs);
+
+/*
+ * scan_sse2.c, the one switch between the vector and the portable scanner
+ * (PORTABLE=1 builds the portable one on x86 too): from p, a line start
+ * whose first byte is neither '>', 'F', CR nor LF and whose p[-1] is in
+ * the buffer, the whole lines up to the first line that starts with one
+ * of those or up to the last LF before end. Counts their LFs and their
+ * CR LF pairs and returns the bytes they take; 0 when there is no whole
+ * line.
+ */
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(SPOOL_SCAN_PORTABLE)
+#define SPOOL_SCAN_SIMD	1
+size_t	spool_scan_run(const char *p, const char *end, off_t *lfs,
+	    off_t *crlfs);
+#endif
 /*
  * Invariant 1 (lock.c): takes the dotlock, opens the mailbox (creating it
  * as create says), takes its fcntl lock and flock, and checks with the
@@ -123,23 +143,6 @@ void	spool_backoff_init(struct spool_backoff *bo);
 int	spool_backoff_wait(struct spool_backoff *bo,
 	    const struct timespec *deadline);
 
-int	spool_write_all(int fd, const void *data, size_t len);
-int	spool_pwrite_all(int fd, const void *data, size_t len, off_t off);
-/* Reads exactly len bytes at off: 0, or -1 (errno EIO on a short file). */
-int	spool_pread_all(int fd, void *data, size_t len, off_t off);
-int	spool_fsync(int fd);
-/*
- * The calls that change the spool, retried on EINTR: on NFS mounted intr,
- * or with a lock-wait tick pending, any of them may be interrupted, and an
- * interruption is not a reason to refuse mail.
- */
-int	spool_openat(int dirfd, const char *name, int flags, mode_t mode);
-int	spool_ftruncate(int fd, off_t len);
-int	spool_renameat(int dirfd, const char *from, const char *to);
-int	spool_unlinkat(int dirfd, const char *name);
-int	spool_fcntl_setfl(int fd, int flags);
-/* flock(op | LOCK_NB): 0, or -1 with errno (EWOULDBLOCK when held). */
-int	spool_flock_now(int fd, int op);
 
 /*
  * Ends a message: gives back held prefix bytes, ends the last line, adds

@@ -116,7 +116,7 @@ spool_journal_begin(int dirfd, const char *name, const struct stat *st,
 	*jfdp = -1;
 	len = journal_format(text, sizeof text, true, (uintmax_t)st->st_ino,
 	    before, after, head, head_len);
-	if (spool_pwrite_all(jfd, text, len, 0) == -1) {
+	if (io_pwrite_all(jfd, text, len, 0) == -1) {
 		int saved = errno;
 
 		(void)close(jfd);
@@ -138,7 +138,7 @@ journal_mark_done(int jfd, const struct stat *st, off_t before, off_t after)
 	 * If this write fails the record stays "begin" for an append that
 	 * reached its full size, which recovery keeps: nothing to report.
 	 */
-	(void)spool_pwrite_all(jfd, text, len, 0);
+	(void)io_pwrite_all(jfd, text, len, 0);
 }
 
 void
@@ -179,9 +179,7 @@ spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st,
 		return status;
 	/* read under the mailbox's locks: what another host wrote counts */
 	spool_drop_cache(jfd);
-	while ((n = pread(jfd, text, sizeof text - 1, 0)) == -1 &&
-	    errno == EINTR)
-		;
+	n = io_pread_upto(jfd, text, sizeof text - 1, 0);
 	if (n < 0) {
 		int saved = errno;
 
@@ -200,7 +198,7 @@ spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st,
 	if ((intmax_t)check > st->st_size - rec.before)
 		check = (size_t)(st->st_size - rec.before);
 	if (st->st_size < rec.before ||
-	    spool_pread_all(boxfd, found, check, (off_t)rec.before) == -1 ||
+	    io_pread_all(boxfd, found, check, (off_t)rec.before) == -1 ||
 	    memcmp(found, rec.head, check) != 0) {
 		log_warnx("mailbox %s: an interrupted append was found, but the "
 		    "file was changed since; left as it is", name);
@@ -208,8 +206,8 @@ spool_journal_recover(int dirfd, const char *name, int boxfd, struct stat *st,
 		journal_keep(jfd, jfdp);
 		return SPOOL_OK;
 	}
-	if (spool_ftruncate(boxfd, (off_t)rec.before) == -1 ||
-	    spool_fsync(boxfd) == -1) {
+	if (io_ftruncate(boxfd, (off_t)rec.before) == -1 ||
+	    io_fsync(boxfd) == -1) {
 		int saved = errno;
 
 		log_warn("mailbox %s: rolling back an interrupted append", name);

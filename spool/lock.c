@@ -242,16 +242,11 @@ dotlock_link_unnamed(int fd, int dirfd, const char *lname)
 	int rc;
 
 	/* Linux 6.10 lets the opener do this; before, only through /proc. */
-	while ((rc = linkat(fd, "", dirfd, lname, AT_EMPTY_PATH)) == -1 &&
-	    errno == EINTR)
-		continue;
+	rc = io_linkat(fd, "", dirfd, lname, AT_EMPTY_PATH);
 	if (rc == 0 || errno == EEXIST)
 		return rc;
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-	while ((rc = linkat(AT_FDCWD, proc, dirfd, lname,
-	    AT_SYMLINK_FOLLOW)) == -1 && errno == EINTR)
-		continue;
-	return rc;
+	return io_linkat(AT_FDCWD, proc, dirfd, lname, AT_SYMLINK_FOLLOW);
 }
 #endif
 
@@ -278,10 +273,10 @@ dotlock_create(int dirfd, const char *name, const char *lname)
 	static bool no_tmpfile;
 
 	if (!no_tmpfile) {
-		fd = spool_openat(dirfd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC,
+		fd = io_openat(dirfd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC,
 		    SPOOL_DOTLOCK_MODE);
 		if (fd != -1) {
-			if (spool_write_all(fd, text, (size_t)len) == -1)
+			if (io_write_all(fd, text, (size_t)len) == -1)
 				goto fail;
 			rc = dotlock_link_unnamed(fd, dirfd, lname);
 			if (rc == 0 || errno == EEXIST)
@@ -298,26 +293,24 @@ dotlock_create(int dirfd, const char *name, const char *lname)
 #endif
 	snprintf(post, sizeof post, ".%s" USERS_LOCK_SUFFIX ".%s.%ld", name,
 	    lock_host(), (long)getpid());
-	fd = spool_openat(dirfd, post, O_WRONLY | O_CREAT | O_TRUNC |
+	fd = io_openat(dirfd, post, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_NOFOLLOW | O_CLOEXEC, SPOOL_DOTLOCK_MODE);
 	if (fd == -1)
 		return -1;
-	if (spool_write_all(fd, text, (size_t)len) == -1) {
+	if (io_write_all(fd, text, (size_t)len) == -1) {
 		saved = errno;
-		(void)spool_unlinkat(dirfd, post);
+		(void)io_unlinkat(dirfd, post);
 		(void)close(fd);
 		errno = saved;
 		return -1;
 	}
-	while ((rc = linkat(dirfd, post, dirfd, lname, 0)) == -1 &&
-	    errno == EINTR)
-		continue;
+	rc = io_linkat(dirfd, post, dirfd, lname, 0);
 	/* NFS may lose the reply of a link that was made: count the links. */
 	if (rc == -1 && errno != EEXIST && fstat(fd, &st) == 0 &&
 	    st.st_nlink == 2)
 		rc = 0;
 	saved = errno;
-	(void)spool_unlinkat(dirfd, post);
+	(void)io_unlinkat(dirfd, post);
 	errno = saved;
 #ifdef O_TMPFILE
 out:
@@ -353,12 +346,10 @@ dotlock_break_if_stale(int dirfd, const char *name, const char *lname)
 
 	if (fstatat(dirfd, lname, &seen, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT || errno == ESTALE;
-	fd = spool_openat(dirfd, lname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	fd = io_openat(dirfd, lname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC, 0);
 	if (fd != -1) {
-		while ((n = read(fd, text, sizeof text - 1)) == -1 &&
-		    errno == EINTR)
-			continue;
+		n = io_read_upto(fd, text, sizeof text - 1);
 		(void)close(fd);
 	}
 	text[n > 0 ? n : 0] = '\0';
@@ -377,7 +368,7 @@ dotlock_break_if_stale(int dirfd, const char *name, const char *lname)
 		return errno == ENOENT || errno == ESTALE;
 	if (again.st_ino != seen.st_ino || again.st_mtime != seen.st_mtime)
 		return false;
-	if (spool_unlinkat(dirfd, lname) == -1)
+	if (io_unlinkat(dirfd, lname) == -1)
 		return errno == ENOENT;
 	log_warnx("mailbox %s: removed the stale lock file %s (%s)", name,
 	    lname, why);
@@ -416,7 +407,7 @@ dotlock_drop(int dirfd, const char *name)
 	char lname[SPOOL_DOTLOCK_NAME_MAX];
 
 	dotlock_name(lname, name);
-	if (spool_unlinkat(dirfd, lname) == -1 && errno != ENOENT)
+	if (io_unlinkat(dirfd, lname) == -1 && errno != ENOENT)
 		log_warn("mailbox %s: removing the lock file %s", name, lname);
 }
 
@@ -486,7 +477,7 @@ kernel_locks_take(int fd, const struct timespec *deadline)
 #endif
 	if (!spool_fs_flock_separate(fd))
 		return 0;
-	while (spool_flock_now(fd, LOCK_EX) == -1) {
+	while (io_flock_now(fd, LOCK_EX) == -1) {
 		if (errno != EWOULDBLOCK)
 			return -1;
 		if (spool_backoff_wait(&bo, deadline) == -1)
@@ -603,7 +594,7 @@ spool_unlock(int dirfd, const char *name, int fd)
 
 	if (fd != -1) {
 		if (spool_fs_flock_separate(fd))
-			(void)spool_flock_now(fd, LOCK_UN);
+			(void)io_flock_now(fd, LOCK_UN);
 		(void)fcntl_lock_now(fd, F_UNLCK);
 	}
 	dotlock_drop(dirfd, name);

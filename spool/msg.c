@@ -16,10 +16,6 @@
 
 #include "spool/internal.h"
 
-/* Where a line start is: in the middle of a line, or feeding the prefix. */
-#define MSG_MID_LINE	(-1)
-#define MSG_LINE_START	0
-
 /* Name clashes of the spill file before giving up (pid and time differ). */
 #define MSG_SPILL_TRIES	100
 
@@ -44,7 +40,7 @@ msg_spill(struct spool_msg *m)
 #ifdef O_TMPFILE
 	/* Never named: a process killed at any moment leaves nothing. */
 	if (m->fd == -1) {
-		m->fd = spool_openat(m->dirfd, ".", O_RDWR | O_TMPFILE |
+		m->fd = io_openat(m->dirfd, ".", O_RDWR | O_TMPFILE |
 		    O_CLOEXEC, 0600);
 		if (m->fd == -1 && errno != EOPNOTSUPP && errno != EISDIR &&
 		    errno != EINVAL)
@@ -58,15 +54,15 @@ msg_spill(struct spool_msg *m)
 		clock_gettime(CLOCK_REALTIME, &now);
 		snprintf(name, sizeof name, ".msg.%ld.%ld.%d", (long)getpid(),
 		    (long)now.tv_nsec, tries);
-		m->fd = spool_openat(m->dirfd, name, O_RDWR | O_CREAT |
+		m->fd = io_openat(m->dirfd, name, O_RDWR | O_CREAT |
 		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (m->fd == -1 && (errno != EEXIST || tries >= MSG_SPILL_TRIES))
 			return -1;
 		/* Unlinked at once: only a kill right here leaves it behind. */
-		if (m->fd != -1 && spool_unlinkat(m->dirfd, name) == -1)
+		if (m->fd != -1 && io_unlinkat(m->dirfd, name) == -1)
 			return -1;
 	}
-	if (spool_write_all(m->fd, m->mem, m->mem_len) == -1)
+	if (io_write_all(m->fd, m->mem, m->mem_len) == -1)
 		return -1;
 	m->mem_len = 0;
 	return 0;
@@ -117,8 +113,8 @@ spool_msg_open(struct spool_msg *m, const char *dir, const char *sender,
 	m->size = 0;
 	m->error = SPOOL_OK;
 	m->error_errno = 0;
-	m->quote_state = MSG_LINE_START;
-	m->quote_gts = 0;
+	m->quote.mid_line = false;
+	m->quote.gts = m->quote.matched = 0;
 	m->finished = false;
 	m->last[0] = m->last[1] = '\n';
 	m->mem_len = 0;
@@ -147,11 +143,11 @@ spool_msg_open(struct spool_msg *m, const char *dir, const char *sender,
 enum spool_status
 spool_msg_write(struct spool_msg *m, const char *data, size_t len)
 {
-	struct spool_prefix_state ps = { .gts = m->quote_gts,
-	    .matched = m->quote_state > 0 ? (size_t)m->quote_state : 0 };
+	struct spool_prefix_state ps = { .gts = m->quote.gts,
+	    .matched = m->quote.matched };
 
 	while (len > 0 && m->error == SPOOL_OK) {
-		if (m->quote_state == MSG_MID_LINE) {
+		if (m->quote.mid_line) {
 			const char *nl = memchr(data, '\n', len);
 			size_t n = nl != NULL ? (size_t)(nl - data) + 1 : len;
 
@@ -159,7 +155,7 @@ spool_msg_write(struct spool_msg *m, const char *data, size_t len)
 			data += n;
 			len -= n;
 			if (nl != NULL) {
-				m->quote_state = MSG_LINE_START;
+				m->quote.mid_line = false;
 				ps = (struct spool_prefix_state){ 0 };
 			}
 			continue;
@@ -168,7 +164,6 @@ spool_msg_write(struct spool_msg *m, const char *data, size_t len)
 		case SPOOL_PREFIX_MORE:
 			data++;
 			len--;
-			m->quote_state = (int)ps.matched;
 			continue;
 		case SPOOL_PREFIX_FROM:
 		case SPOOL_PREFIX_QUOTED:
@@ -180,22 +175,23 @@ spool_msg_write(struct spool_msg *m, const char *data, size_t len)
 			spool_prefix_emit(&ps, 0, msg_emit, m);
 			break;
 		}
-		m->quote_state = MSG_MID_LINE;
+		m->quote.mid_line = true;
 	}
-	m->quote_gts = ps.gts;
+	m->quote.gts = ps.gts;
+	m->quote.matched = ps.matched;
 	return m->error;
 }
 
 enum spool_status
 spool_msg_finish(struct spool_msg *m)
 {
-	struct spool_prefix_state ps = { .gts = m->quote_gts,
-	    .matched = m->quote_state > 0 ? (size_t)m->quote_state : 0 };
+	struct spool_prefix_state ps = { .gts = m->quote.gts,
+	    .matched = m->quote.matched };
 
 	if (m->finished || m->error != SPOOL_OK)
 		return m->error;
 	m->finished = true;
-	if (m->quote_state != MSG_MID_LINE)
+	if (!m->quote.mid_line)
 		spool_prefix_emit(&ps, 0, msg_emit, m);
 	if (m->last[1] != '\n')
 		msg_emit(m, "\n", 1);

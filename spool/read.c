@@ -34,6 +34,8 @@ struct reader {
 
 static int reader_sink(struct reader *r, const char *data, size_t len);
 static int reader_flush(struct reader *r);
+static int reader_stage(struct reader *r, bool stuff, const char *data,
+	    size_t len, const char *eol);
 static int reader_emit(void *ctx, const char *data, size_t len);
 static int reader_end_line(struct reader *r);
 static int reader_whole_line(struct reader *r, const char *p, size_t n);
@@ -63,32 +65,50 @@ reader_flush(struct reader *r)
 	return len > 0 ? reader_sink(r, r->stage, len) : 0;
 }
 
+/*
+ * Puts [stuff '.'] data [eol] into the batch, flushing it first when
+ * there is no room: 1, or 0 when that is too long for any batch (the
+ * caller sends it in pieces), or -1 on a sink error.
+ */
+static int
+reader_stage(struct reader *r, bool stuff, const char *data, size_t len,
+    const char *eol)
+{
+	size_t eol_len = strlen(eol), total = stuff + len + eol_len;
+	char *o;
+
+	if (total > SPOOL_READ_STAGE)
+		return 0;
+	if (SPOOL_READ_STAGE - r->stage_len < total && reader_flush(r) == -1)
+		return -1;
+	o = r->stage + r->stage_len;
+	if (stuff)
+		*o++ = '.';
+	memcpy(o, data, len);
+	memcpy(o + len, eol, eol_len);
+	r->stage_len += total;
+	return 1;
+}
+
 /* A piece of a line: straight to the sink, or stuffed into the batch. */
 static int
 reader_emit(void *ctx, const char *data, size_t len)
 {
 	struct reader *r = ctx;
-	bool start = !r->line_emitted;
-	bool stuff = r->dots && start && len > 0 && data[0] == '.';
+	bool stuff = r->dots && !r->line_emitted && len > 0 && data[0] == '.';
+	int staged;
 
 	if (len == 0)
 		return 0;
 	r->line_emitted = true;
 	if (!r->dots)
 		return reader_sink(r, data, len);
-	if (SPOOL_READ_STAGE - r->stage_len < len + stuff &&
-	    reader_flush(r) == -1)
+	if ((staged = reader_stage(r, stuff, data, len, "")) != 0)
+		return staged == 1 ? 0 : -1;
+	/* too long for a batch: what is batched goes first */
+	if (reader_flush(r) == -1 || (stuff && reader_sink(r, ".", 1) == -1))
 		return -1;
-	if (len + stuff > SPOOL_READ_STAGE) {
-		if (stuff && reader_sink(r, ".", 1) == -1)
-			return -1;
-		return reader_sink(r, data, len);
-	}
-	if (stuff)
-		r->stage[r->stage_len++] = '.';
-	memcpy(r->stage + r->stage_len, data, len);
-	r->stage_len += len;
-	return 0;
+	return reader_sink(r, data, len);
 }
 
 static int
@@ -128,33 +148,18 @@ reader_whole_line(struct reader *r, const char *p, size_t n)
 {
 	bool add_cr = r->crlf && (n == 0 || p[n - 1] != '\r');
 	bool stuff = r->dots && n > 0 && p[0] == '.';
-	size_t len = stuff + n + add_cr + 1;
-	char *o;
+	int staged;
 
 	if (!add_cr && !r->dots) {
 		if (reader_sink(r, p, n + 1) == -1)
 			return -1;
 	} else {
-		if (len > SPOOL_READ_STAGE)
-			return 0;
-		if (SPOOL_READ_STAGE - r->stage_len < len &&
-		    reader_flush(r) == -1)
-			return -1;
-		o = r->stage + r->stage_len;
-		if (stuff)
-			*o++ = '.';
-		memcpy(o, p, n);
-		o += n;
-		if (add_cr)
-			*o++ = '\r';
-		*o = '\n';
-		r->stage_len += len;
+		if ((staged = reader_stage(r, stuff, p, n,
+		    add_cr ? "\r\n" : "\n")) != 1)
+			return staged;
 		/* Unbatched, the line goes now, as a line start. */
-		if (!r->dots) {
-			r->stage_len = 0;
-			if (reader_sink(r, r->stage, len) == -1)
-				return -1;
-		}
+		if (!r->dots && reader_flush(r) == -1)
+			return -1;
 	}
 	r->at_start = true;
 	r->ps = (struct spool_prefix_state){ 0 };
@@ -175,7 +180,7 @@ spool_box_fetch(struct spool_box *b, off_t from, size_t want)
 		if (ahead < want)
 			ahead = want;
 		b->cache_len = 0;
-		if (spool_pread_all(b->fd, b->cache, ahead, from) == -1)
+		if (io_pread_all(b->fd, b->cache, ahead, from) == -1)
 			return NULL;
 		b->cache_off = from;
 		b->cache_len = ahead;
@@ -191,7 +196,7 @@ reader_fetch(const struct reader_src *src, off_t from, size_t want)
 		return src->mem + from;
 	if (src->box != NULL)
 		return spool_box_fetch(src->box, from, want);
-	if (spool_pread_all(src->fd, src->buf, want, from) == -1)
+	if (io_pread_all(src->fd, src->buf, want, from) == -1)
 		return NULL;
 	return src->buf;
 }
@@ -273,8 +278,7 @@ reader_status(const struct reader *r, int rc)
 
 enum spool_status
 spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
-    spool_sink *sink,
-    void *ctx)
+    spool_sink *sink, void *ctx)
 {
 	char stage[SPOOL_READ_STAGE];	/* not zeroed: only stage_len counts */
 	struct reader r = { .sink = sink, .ctx = ctx, .stage = stage,
@@ -316,8 +320,7 @@ spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
  */
 enum spool_status
 spool_msg_read(struct spool_msg *m, size_t skip,
-    spool_sink *sink,
-    void *ctx)
+    spool_sink *sink, void *ctx)
 {
 	char stage[SPOOL_READ_STAGE];
 	struct reader r = { .sink = sink, .ctx = ctx, .stage = stage,
@@ -335,7 +338,7 @@ spool_msg_read(struct spool_msg *m, size_t skip,
 		src.mem = NULL;
 		size_t n = m->size < (off_t)sizeof head ? (size_t)m->size :
 		    sizeof head;
-		if (spool_pread_all(m->fd, head, n, 0) == -1)
+		if (io_pread_all(m->fd, head, n, 0) == -1)
 			return spool_errno_status(errno);
 		nl = memchr(head, '\n', n);
 		body = nl != NULL ? nl - head + 1 : 0;

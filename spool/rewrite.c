@@ -49,7 +49,7 @@ rewrite_from_at(int fd, off_t at)
 {
 	char from[5];
 
-	return spool_pread_all(fd, from, sizeof from, at) == 0 &&
+	return io_pread_all(fd, from, sizeof from, at) == 0 &&
 	    memcmp(from, "From ", sizeof from) == 0;
 }
 
@@ -69,7 +69,7 @@ rewrite_copy(struct spool_box *b, int fd, int to, off_t from, off_t end,
 		    (size_t)(end - from) : SPOOL_IO_BUF;
 		off_t stop = from + (off_t)n;
 
-		if (spool_pread_all(fd, b->buf, n, from) == -1)
+		if (io_pread_all(fd, b->buf, n, from) == -1)
 			return spool_errno_status(errno);
 		for (; next < b->count && b->msgs[next].from_off < stop; next++) {
 			off_t at = b->msgs[next].from_off;
@@ -80,7 +80,7 @@ rewrite_copy(struct spool_box *b, int fd, int to, off_t from, off_t end,
 			if (!ok)
 				return SPOOL_CHANGED;
 		}
-		if (spool_write_all(to, b->buf, n) == -1)
+		if (io_write_all(to, b->buf, n) == -1)
 			return spool_errno_status(errno);
 		from = stop;
 		if (spool_refresh_due(&next_refresh))
@@ -123,7 +123,7 @@ rewrite_write(struct spool_box *b, int fd, int tfd, const bool *deleted,
 	if (b->count > 0 && deleted[b->count - 1] && st->st_size > tail) {
 		size_t n = st->st_size - tail < 2 ? 1 : 2;
 
-		if (spool_pread_all(fd, lead, n, tail) == -1)
+		if (io_pread_all(fd, lead, n, tail) == -1)
 			return spool_errno_status(errno);
 		for (size_t i = 0; i < n && lead[i] == '\n'; i++)
 			tail++;
@@ -131,7 +131,7 @@ rewrite_write(struct spool_box *b, int fd, int tfd, const bool *deleted,
 	status = rewrite_copy(b, fd, tfd, tail, st->st_size, b->count);
 	if (status != SPOOL_OK)
 		return status;
-	if (fchmod(tfd, st->st_mode & 0777) == -1 || spool_fsync(tfd) == -1)
+	if (fchmod(tfd, st->st_mode & 0777) == -1 || io_fsync(tfd) == -1)
 		return spool_errno_status(errno);
 	return SPOOL_OK;
 }
@@ -161,11 +161,11 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 		goto unlock;
 
 	spool_aux_name(tmp, b->name, "rewrite");
-	if (spool_unlinkat(b->dirfd, tmp) == -1 && errno != ENOENT) {
+	if (io_unlinkat(b->dirfd, tmp) == -1 && errno != ENOENT) {
 		status = spool_errno_status(errno);
 		goto unlock;
 	}
-	tfd = spool_openat(b->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+	tfd = io_openat(b->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (tfd == -1) {
 		status = spool_errno_status(errno);
@@ -178,12 +178,12 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 		status = spool_errno_status(errno);
 	}
 	if (status == SPOOL_OK &&
-	    spool_renameat(b->dirfd, tmp, b->name) == -1) {
+	    io_renameat(b->dirfd, tmp, b->name) == -1) {
 		saved = errno;
 		status = spool_errno_status(errno);
 	}
 	if (status != SPOOL_OK) {
-		(void)spool_unlinkat(b->dirfd, tmp);
+		(void)io_unlinkat(b->dirfd, tmp);
 		errno = saved;
 		goto unlock;
 	}
@@ -191,11 +191,11 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 	 * The old inode is gone from the directory: unlocking it lets the
 	 * waiters in, who notice. b->fd keeps it open until spool_close(),
 	 * after the caller's reply: its last close frees the old file's
-	 * blocks, which can take a while (11 ms for 31 MB on ext4 mounted
-	 * with discard).
+	 * blocks, which can take a while on a file system mounted with
+	 * discard.
 	 */
 	spool_unlock_close(b->dirfd, b->name, fd);
-	if (spool_fsync(b->dirfd) == -1) {
+	if (io_fsync(b->dirfd) == -1) {
 		log_warn("mailbox %s: fsync of the spool directory", b->name);
 		return spool_errno_status(errno);
 	}

@@ -112,8 +112,11 @@ struct spool_msg {
 	off_t		 size;		/* bytes of mbox form so far */
 	enum spool_status error;	/* sticky: the first failure */
 	int		 error_errno;
-	int		 quote_state;	/* where a line start is in "From " */
-	size_t		 quote_gts;	/* '>'s seen at this line's start */
+	struct {
+		bool	 mid_line;	/* no line start until the next LF */
+		size_t	 gts;		/* else: '>'s seen at the line start */
+		size_t	 matched;	/* and bytes of "From " after them */
+	}		 quote;		/* mboxrd quoting, across writes */
 	bool		 finished;
 	char		 last[2];	/* the last two bytes written */
 	char		 head[SPOOL_HEAD_MAX];	/* the first bytes written */
