@@ -5,14 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1
 rm -rf "$out"
-mkdir -p "$out"/{smtpd,pop3d,address,mbox,users,aliases,sasl,base64}
+mkdir -p "$out"/{smtpd,pop3d,address,mbox,mbox_portable,users,aliases,sasl,base64}
 crlf() { grep -v '^#' "$1" | sed 's/$/\r/'; }
 for f in t/smtpd/*.in; do crlf "$f" >"$out/smtpd/$(basename "$f")"; done
 for f in t/pop3d/*.in; do
 	crlf "$f" | sed 's/@APOP:[^@]*@/c4c9334bac560ecc979e58001b3e22fb/' \
 	    >"$out/pop3d/$(basename "$f")"
 done
-for f in t/pop3d/*.mbox t/smtpd/*.mbox; do cp "$f" "$out/mbox/"; done
+for f in t/pop3d/*.before t/pop3d/*.after t/smtpd/*.after; do
+	cp "$f" "$out/mbox/"
+done
+cp -r "$out/mbox/." "$out/mbox_portable/"
 cp t/smtpd/18-aliases.aliases "$out/aliases/18"
 printf 'alice:{PLAIN}x\nBob:{SHA512-CRYPT}$6$s$h:1000::\n# c\n.bad:x\n' \
     >"$out/users/users"

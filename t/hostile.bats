@@ -64,7 +64,7 @@ PY
 }
 
 @test "a client that sends a byte a second is cut off at the idle timeout (pop3d, both states)" {
-	cp "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox" "$BATS_TEST_TMPDIR/box"
+	cp "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before" "$BATS_TEST_TMPDIR/box"
 	mailbox_put alice "$BATS_TEST_TMPDIR/box"
 	run trickle '' 'USER alice\r\n' "$BIN/pop3d" "${POP3D_ARGS[@]}" -t 3
 	echo "$output"

@@ -12,7 +12,7 @@ load lib/mail
 setup() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
 	mail_setup
-	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	NET4=
 	for net in 198.51.100 203.0.113; do
 		ip route get "$net.1" 2>/dev/null | grep -q ' via ' && {

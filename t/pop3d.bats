@@ -82,7 +82,7 @@ LOGIN='USER alice\r\nPASS alice-pw\r\n'
 }
 
 @test "binary garbage in both states: the session ends cleanly, mailbox unchanged" {
-	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	for state in auth trans; do
 		python3 -c '
 import random, sys
@@ -96,12 +96,12 @@ sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(200000)))
 		echo "$state: $(echo "$output" | tail -n 3)"
 		[ "$status" -eq 0 ]
 		[ "${lines[-1]}" = "-ERR Too many errors, closing connection" ]
-		cmp "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox" "$SPOOL/mail/alice"
+		cmp "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before" "$SPOOL/mail/alice"
 	done
 }
 
 @test "poplib drives a whole session: stat, list, uidl, retr, top, dele, quit; then apop" {
-	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	# every secret {PLAIN}, so that APOP is offered
 	run python3 - "$BIN/pop3d" "${POP3D_ARGS[@]}" -p "$PLAIN_USERS" <<'PY'
 import sys
@@ -188,7 +188,7 @@ PY
 }
 
 @test "a second login gets [IN-USE]; mail delivered during a session survives its QUIT" {
-	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	run python3 - "$BIN/pop3d" "${POP3D_ARGS[@]}" -- "$BIN/smtpd" "${SMTPD_ARGS[@]}" -w 1 <<'PY'
 import poplib, subprocess, sys
 from pipeclients import PipePOP3
@@ -247,7 +247,7 @@ pop_env() {
 }
 
 @test "plaintext logins follow -P: pipe, loopback and TLS yes; other peers only with -P; APOP always" {
-	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	POP3D_ARGS+=(-p "$PLAIN_USERS")
 	plain=$'CAPA\r\nUSER alice\r\nPASS alice-pw\r\nQUIT\r\n'
 	apop=$'APOP alice @APOP:alice-pw@\r\nQUIT\r\n'
@@ -311,7 +311,7 @@ pop_env() {
 }
 
 @test "syslog lines: connect, login and failure without the password, deleted, disconnect" {
-	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	run bash -c 'printf "$0" | "$@" 2>&1 >/dev/null' \
 	    "USER alice\r\nPASS secret-guess\r\n${LOGIN}RETR 1\r\nDELE 1\r\nQUIT\r\n" \
 	    "$BIN/pop3d" "${POP3D_ARGS[@]}" -l
@@ -341,16 +341,16 @@ pop_env() {
 }
 
 @test "idle timeout: -ERR, the session ends, nothing deleted" {
-	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	mailbox_put alice "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	run bash -c '{ printf "$0"; sleep 3; } | "$@" | tr -d "\r"' \
 	    "${LOGIN}DELE 1\r\n" "$BIN/pop3d" "${POP3D_ARGS[@]}" -t 1
 	echo "$output"
 	[ "${lines[-1]}" = "-ERR Idle timeout, closing connection" ]
-	cmp "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox" "$SPOOL/mail/alice"
+	cmp "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before" "$SPOOL/mail/alice"
 }
 
 @test "a mailbox lock held past -w: [IN-USE] at login, [SYS/TEMP] at QUIT, nothing removed" {
-	box="$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	box="$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	mailbox_put alice "$box"
 	"$BIN/spooltool" lock "$SPOOL/mail" alice 3 >"$BATS_TEST_TMPDIR/lock" &
 	pid=$!
@@ -375,7 +375,7 @@ pop_env() {
 }
 
 @test "unsafe or foreign mailboxes: [SYS/TEMP] or [SYS/PERM] at login, nothing touched" {
-	mailbox_put brown "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	mailbox_put brown "$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	ln -s brown "$SPOOL/mail/alice"
 	raw_session "${LOGIN}QUIT\r\n"
 	echo "$output"
@@ -391,7 +391,7 @@ pop_env() {
 }
 
 @test "QUIT when the rewrite fails: -ERR [SYS/TEMP], nothing removed" {
-	box="$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	box="$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	# the rewrite's first fsync and write, found by path; the session's
 	# one renameat (strace cannot match a path relative to a dirfd)
 	new="$SPOOL/mail/.alice.rewrite"
@@ -411,7 +411,7 @@ pop_env() {
 }
 
 @test "QUIT after another program replaced the mailbox: -ERR [SYS/TEMP], its file kept" {
-	box="$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	box="$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	mailbox_put alice "$box"
 	run python3 - "$SPOOL/mail/alice" "$BIN/pop3d" "${POP3D_ARGS[@]}" <<'PY'
 import os, poplib, shutil, sys
@@ -439,7 +439,7 @@ PY
 }
 
 @test "QUIT after another program rewrote the mailbox in place: -ERR [SYS/TEMP], nothing removed" {
-	box="$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.mbox"
+	box="$BATS_TEST_DIRNAME/pop3d/01-rfc1939-example.mrose.before"
 	# the From_ line of the kept message (2), then of the deleted one (1)
 	for target in 2 1; do
 		mailbox_put alice "$box"

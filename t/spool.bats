@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # spool/: the mbox format, read-back, ids, deletion, locking and refusal
-# of unsafe files (SPEC section 6). Failures and crashes: spool-faults.bats.
+# of unsafe files (SPEC section 6). Failures and crashes: no-loss-spool.bats.
 
 load lib/helpers
 

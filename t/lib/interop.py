@@ -78,25 +78,20 @@ def big_mailbox(ledger, user, count, rng):
         ledger.add(ev="present", token=t, user=user)
 
 
-def exim_setup(extra=""):
-    """A private Exim: spool, logs and configuration under SPOOL; it runs
-    as the spool's owner (an untrusted -C config drops root), and its
-    appendfile transport keeps Exim's default locking: a lock file
-    USER.lock and an fcntl lock, no flock (extra adds transport
-    options)."""
-    base = os.path.join(os.environ["SPOOL"], "exim")
-    _, uid, _ = owner()
+def exim_config(folder, rest):
+    """Writes SPOOL/folder/exim.conf: a private Exim's spool, logs and
+    users under SPOOL/folder, running as the spool's owner (an untrusted
+    -C config drops root), then rest; returns its path."""
+    base = os.path.join(os.environ["SPOOL"], folder)
+    name, uid, _ = owner()
     gid = pwd.getpwuid(uid).pw_gid
     for d in ("", "spool", "log"):
         os.makedirs(os.path.join(base, d), exist_ok=True)
         if os.geteuid() == 0:
             os.chown(os.path.join(base, d), uid, gid)
-    name = owner()[0]
-    group = grp.getgrgid(pwd.getpwnam(name).pw_gid).gr_name
+    group = grp.getgrgid(gid).gr_name
     return write_owned(os.path.join(base, "exim.conf"), """\
 primary_hostname = exim.example
-qualify_domain = test.example
-domainlist local_domains = test.example
 spool_directory = %(base)s/spool
 log_file_path = %(base)s/log/%%slog
 exim_user = %(name)s
@@ -104,6 +99,18 @@ exim_group = %(group)s
 never_users =
 keep_environment =
 message_size_limit = 0
+""" % {"base": base, "name": name, "group": group} + rest)
+
+
+def exim_setup(extra=""):
+    """A private Exim: spool, logs and configuration under SPOOL; it runs
+    as the spool's owner (an untrusted -C config drops root), and its
+    appendfile transport keeps Exim's default locking: a lock file
+    USER.lock and an fcntl lock, no flock (extra adds transport
+    options)."""
+    return exim_config("exim", """\
+qualify_domain = test.example
+domainlist local_domains = test.example
 acl_smtp_rcpt = acl_check_rcpt
 
 begin acl
@@ -127,8 +134,30 @@ local_mbox:
 %(extra)s
 begin retry
 *  *  F,1h,1m
-""" % {"base": base, "mail": MAIL, "name": name, "group": group,
-       "extra": extra})
+""" % {"mail": MAIL, "extra": extra})
+
+
+def exim_client_setup(port):
+    """A private Exim that sends all mail by SMTP to 127.0.0.1:port with
+    its smtp transport at its defaults (it uses CHUNKING, BDAT, whenever
+    the server offers it). Runs as the spool's owner, like exim_setup."""
+    return exim_config("exim-client", """\
+begin routers
+to_smtpd:
+  driver = manualroute
+  route_list = * 127.0.0.1
+  self = send
+  transport = to_smtpd
+
+begin transports
+to_smtpd:
+  driver = smtp
+  port = %d
+  allow_localhost
+
+begin retry
+*  *  F,1h,1m
+""" % port)
 
 
 def exim_send(conf, ledger, token, rcpts):
@@ -418,44 +447,3 @@ def main():
 
 if __name__ == "__main__":
     main()
-
-
-def exim_client_setup(port):
-    """A private Exim that sends all mail by SMTP to 127.0.0.1:port with
-    its smtp transport at its defaults (it uses CHUNKING, BDAT, whenever
-    the server offers it). Runs as the spool's owner, like exim_setup."""
-    base = os.path.join(os.environ["SPOOL"], "exim-client")
-    _, uid, _ = owner()
-    gid = pwd.getpwuid(uid).pw_gid
-    for d in ("", "spool", "log"):
-        os.makedirs(os.path.join(base, d), exist_ok=True)
-        if os.geteuid() == 0:
-            os.chown(os.path.join(base, d), uid, gid)
-    name = owner()[0]
-    group = grp.getgrgid(pwd.getpwnam(name).pw_gid).gr_name
-    return write_owned(os.path.join(base, "exim.conf"), """\
-primary_hostname = exim.example
-spool_directory = %(base)s/spool
-log_file_path = %(base)s/log/%%slog
-exim_user = %(name)s
-exim_group = %(group)s
-never_users =
-keep_environment =
-message_size_limit = 0
-
-begin routers
-to_smtpd:
-  driver = manualroute
-  route_list = * 127.0.0.1
-  self = send
-  transport = to_smtpd
-
-begin transports
-to_smtpd:
-  driver = smtp
-  port = %(port)d
-  allow_localhost
-
-begin retry
-*  *  F,1h,1m
-""" % {"base": base, "name": name, "group": group, "port": port})

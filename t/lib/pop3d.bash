@@ -10,9 +10,9 @@ pop_normalise() {
 
 # pop_transcript NAME: sends t/pop3d/NAME.in (or .lf.in) to pop3d, whole
 # and line by line; both must give NAME.out. Before each run every
-# NAME.USER.mbox becomes USER's mailbox; after it, that mailbox must equal
-# NAME.USER.after if there is one, else be unchanged. NAME.args adds
-# options.
+# NAME.USER.before becomes USER's mailbox; after it, that mailbox must
+# equal NAME.USER.after if there is one, else be unchanged. NAME.args
+# adds options.
 pop_transcript() {
 	local dir="$BATS_TEST_DIRNAME/pop3d" name="$1" in args=() mode
 	in="$dir/$name.in"
@@ -21,9 +21,9 @@ pop_transcript() {
 	args=("${ARGS[@]}")
 	transcript_input "$in" >"$BATS_TEST_TMPDIR/in"
 	for mode in --whole --bylines; do
-		for mbox in "$dir/$name".*.mbox; do
+		for mbox in "$dir/$name".*.before; do
 			[ -e "$mbox" ] || continue
-			user=${mbox%.mbox}
+			user=${mbox%.before}
 			mailbox_put "${user##*.}" "$mbox"
 		done
 		python3 "$BATS_TEST_DIRNAME/lib/popsession.py" \
@@ -32,9 +32,9 @@ pop_transcript() {
 		    >"$BATS_TEST_TMPDIR/out"
 		echo "mode $mode"
 		diff -u "$dir/$name.out" "$BATS_TEST_TMPDIR/out"
-		for mbox in "$dir/$name".*.mbox; do
+		for mbox in "$dir/$name".*.before; do
 			[ -e "$mbox" ] || continue
-			user=${mbox%.mbox}
+			user=${mbox%.before}
 			want=$mbox
 			[ ! -e "$dir/$name.${user##*.}.after" ] ||
 			    want="$dir/$name.${user##*.}.after"

@@ -10,7 +10,7 @@ normalise() {
 }
 
 # transcript NAME: pipes t/smtpd/NAME.in (or .lf.in) into smtpd, whole
-# and line by line; both must give NAME.out, and each NAME.USER.mbox
+# and line by line; both must give NAME.out, and each NAME.USER.after
 # must be USER's mailbox afterwards (from the whole run). NAME.args adds
 # options; NAME.aliases is given as the aliases file (-a).
 transcript() {
@@ -23,9 +23,9 @@ transcript() {
 	transcript_input "$in" >"$BATS_TEST_TMPDIR/in"
 	"$BIN/smtpd" "${SMTPD_ARGS[@]}" "${args[@]}" <"$BATS_TEST_TMPDIR/in" |
 	    tr -d '\r' | normalise >"$BATS_TEST_TMPDIR/whole"
-	for mbox in "$dir/$name".*.mbox; do
+	for mbox in "$dir/$name".*.after; do
 		[ -e "$mbox" ] || continue
-		user=${mbox%.mbox}
+		user=${mbox%.after}
 		user=${user##*.}
 		normalise <"$SPOOL/mail/$user" >"$BATS_TEST_TMPDIR/mbox"
 		diff -u "$mbox" "$BATS_TEST_TMPDIR/mbox"
