@@ -121,8 +121,8 @@ xinetd_service() {
 	activate "127.0.0.1:$sp" sh -c 'tee -a "$0" | exec "$@"' \
 	    "$BATS_TEST_TMPDIR/wire" "$BIN/smtpd" "${SMTPD_ARGS[@]}"
 	wait_port 127.0.0.1 "$sp"
-	export SPOOL BIN SMTPD_ARGV="${SMTPD_ARGS[*]}" POP3D_ARGV="${POP3D_ARGS[*]}"
-	conf=$(PYTHONPATH="$BATS_TEST_DIRNAME/lib" python3 -c \
+	mail_export
+	conf=$(python3 -c \
 	    'import interop, sys; print(interop.exim_client_setup(int(sys.argv[1])))' "$sp")
 	owner=$(stat -c %U "$SPOOL/mail")
 	python3 -c '

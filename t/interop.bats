@@ -13,8 +13,7 @@ load lib/helpers
 setup() {
 	source "$BATS_TEST_DIRNAME/lib/mail.bash"
 	mail_setup
-	export SPOOL BIN SMTPD_ARGV="${SMTPD_ARGS[*]}" POP3D_ARGV="${POP3D_ARGS[*]}"
-	export PYTHONPATH="$BATS_TEST_DIRNAME/lib"
+	mail_export
 	HEAD='EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<alice@test.example>\r\nDATA\r\nSubject: ours\r\n\r\n'
 }
 

@@ -8,8 +8,7 @@ load lib/helpers
 setup() {
 	source "$BATS_TEST_DIRNAME/lib/mail.bash"
 	mail_setup
-	export SPOOL BIN SMTPD_ARGV="${SMTPD_ARGS[*]}" POP3D_ARGV="${POP3D_ARGS[*]}"
-	export PYTHONPATH="$BATS_TEST_DIRNAME/lib"
+	mail_export
 }
 
 teardown() {

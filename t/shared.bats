@@ -29,9 +29,9 @@ setup() {
 	# the programs' -s: the spool through mount 1; SPOOL2 through mount 2
 	SMTPD_ARGS=(-n test.example -s "$GDIR/m1/mail" -p "$USERS" -U nobody)
 	POP3D_ARGS=(-n test.example -s "$GDIR/m1/mail" -p "$USERS" -U nobody)
-	export BIN SPOOL="$GDIR/m1" SPOOL2="$GDIR/m2/mail" \
-	    SMTPD_ARGV="${SMTPD_ARGS[*]}" POP3D_ARGV="${POP3D_ARGS[*]}"
-	export PYTHONPATH="$BATS_TEST_DIRNAME/lib"
+	SPOOL="$GDIR/m1"
+	export SPOOL2="$GDIR/m2/mail"
+	mail_export
 }
 
 teardown() {

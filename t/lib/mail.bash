@@ -29,6 +29,13 @@ mail_setup() {
 	fi
 }
 
+# For the Python helpers (t/lib/stress.py and those built on it): where
+# the spool and binaries are and how the programs are run.
+mail_export() {
+	export SPOOL BIN SMTPD_ARGV="${SMTPD_ARGS[*]}" POP3D_ARGV="${POP3D_ARGS[*]}"
+	export PYTHONPATH="$BATS_TEST_DIRNAME/lib"
+}
+
 mail_teardown() {
 	rm -rf "$SPOOL"
 }
