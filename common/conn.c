@@ -1,15 +1,25 @@
+#include <string.h>
 #include <unistd.h>
 
 #include "common/conn.h"
 
 void
 conn_open(struct conn *c, const struct startup_opts *opts,
-    const struct users *users)
+    const struct users *users, const struct tls_state *resumed)
 {
-	peer_identify(&c->peer, STDIN_FILENO);
+	if (resumed != NULL) {
+		/* fd 0 is the engine's cleartext side, not the client */
+		strcpy(c->peer.addr, resumed->addr);
+		c->peer.kind = resumed->addr[0] != '\0' ?
+		    peer_classify(resumed->addr) : PEER_LOCAL;
+	} else {
+		peer_identify(&c->peer, STDIN_FILENO);
+	}
 	c->client = peer_log_name(&c->peer);
-	c->tls = peer_tls();
-	c->sasl.plaintext = peer_plaintext_ok(&c->peer, opts->plaintext_any);
+	c->resumed = resumed != NULL;
+	c->tls = resumed != NULL || peer_tls();
+	c->sasl.plaintext = c->tls ||
+	    peer_plaintext_ok(&c->peer, opts->plaintext_any);
 	c->sasl.cram_md5 = users->all_plain;
 	line_init(&c->in, STDIN_FILENO, opts->idle_secs);
 	reply_init(&c->out, STDOUT_FILENO, opts->idle_secs);

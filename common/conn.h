@@ -13,6 +13,7 @@
 #include "common/peer.h"
 #include "common/reply.h"
 #include "common/startup.h"
+#include "common/tls.h"
 #include "common/users.h"
 
 /*
@@ -31,14 +32,17 @@ struct conn {
 	struct peer		 peer;
 	const char		*client;	/* for logs: address or "local" */
 	bool			 tls;		/* a TLS wrapper says so */
+	bool			 resumed;	/* after STARTTLS/STLS: no greeting */
 	struct sasl_offer	 sasl;		/* the mechanisms offered */
 };
 
 /*
  * Sets c up on fd 0 and fd 1 with the options' idle timeout; the SASL
- * offer follows -P, the peer and the users file (SPEC 2, 3, 4).
+ * offer follows -P, the peer, TLS and the users file (SPEC 2, 3, 4).
+ * resumed is the state a TLS engine handed over (common/tls.h), or NULL:
+ * then the client is the one it names, and under TLS.
  */
 void	conn_open(struct conn *c, const struct startup_opts *opts,
-	    const struct users *users);
+	    const struct users *users, const struct tls_state *resumed);
 
 #endif

@@ -54,6 +54,9 @@ startup_option(struct startup_opts *o, int opt, const char *arg)
 	case 'P':
 		o->plaintext_any = true;
 		break;
+	case 'T':
+		o->tls_cmd = arg;
+		break;
 	default:
 		return false;
 	}

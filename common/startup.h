@@ -19,7 +19,7 @@
  * getopt(3) return ':' for a missing argument; startup_init() silences its
  * own messages, which would go to the client's socket (SPEC 2).
  */
-#define STARTUP_OPTSTRING	":s:p:n:t:U:w:lP"
+#define STARTUP_OPTSTRING	":s:p:n:t:U:w:T:lP"
 
 /*
  * The descriptor soft limit is raised towards the hard one, at most to
@@ -36,6 +36,7 @@ struct startup_opts {
 	int		 lock_wait_secs;	/* -w */
 	bool		 log_stderr;	/* -l */
 	bool		 plaintext_any;	/* -P */
+	const char	*tls_cmd;	/* -T, or NULL: no STARTTLS/STLS */
 };
 
 /* prog names the program on stderr; client_line is sent on a failure. */

@@ -19,6 +19,7 @@
 #include "common/md5.h"
 #include "common/sasl.h"
 #include "common/secret.h"
+#include "common/tls.h"
 #include "pop3d/pop3d.h"
 
 /* Client-given names in log lines are escaped (common/log.h). */
@@ -44,6 +45,32 @@ pop_timestamp_make(struct pop_session *s)
 	snprintf(s->timestamp, sizeof s->timestamp, "<%ld.%jd.%09ld@%s>",
 	    (long)getpid(), (intmax_t)now.tv_sec, now.tv_nsec,
 	    s->cfg->hostname);
+}
+
+/*
+ * RFC 2595 4: ready, then the engine (-T) takes the connection and starts
+ * a fresh pop3d on its cleartext side, told this greeting's timestamp for
+ * APOP; whatever the client pipelined after STLS dies with this process.
+ * Returns only when the hand-over failed: the session ends.
+ */
+enum reply_id
+pop_cmd_stls(struct pop_session *s, char **argv, size_t argc)
+{
+	(void)argv;
+	(void)argc;
+	if (s->cfg->opts.tls_cmd == NULL)
+		return R_TLS_OFF;
+	if (s->conn.tls)
+		return R_TLS_ACTIVE;
+	reply_printf(&s->conn.out, "+OK Begin TLS negotiation\r\n");
+	if (reply_flush(&s->conn.out) == -1)
+		return R_NONE;
+	log_info("starttls client=%s", s->conn.client);
+	tls_handover(s->cfg->opts.tls_cmd, s->conn.peer.addr, s->timestamp,
+	    s->cfg->argc, s->cfg->argv);
+	s->quit = true;
+	s->end_how = "starttls failed";
+	return R_NONE;
 }
 
 /* USER answers +OK whatever the name: no oracle of who exists (SPEC 4). */

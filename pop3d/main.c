@@ -5,6 +5,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -17,6 +18,8 @@ main(int argc, char **argv)
 {
 	static struct pop3d_config cfg;
 	static struct pop_session s;
+	static struct tls_state resumed;
+	bool tls = tls_resume(&resumed);
 	int opt;
 
 	cfg.opts = (struct startup_opts){
@@ -25,6 +28,13 @@ main(int argc, char **argv)
 		.idle_secs = POP_IDLE_SECS_DEFAULT,
 		.lock_wait_secs = POP_LOCK_WAIT_SECS_DEFAULT,
 	};
+	/* after STLS: the first pop3d's options and timestamp (common/tls.h) */
+	if (tls) {
+		argc = resumed.argc;
+		argv = resumed.argv;
+	}
+	cfg.argc = argc;
+	cfg.argv = argv;
 	startup_init("pop3d", "-ERR [SYS/TEMP] Service not available\r\n");
 	log_open("pop3d");
 	/* A client gone away must end in EPIPE, not a silent death. */
@@ -33,7 +43,7 @@ main(int argc, char **argv)
 		if (!startup_option(&cfg.opts, opt, optarg))
 			startup_bad_option(opt, "usage: pop3d [-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
-			    "[-w secs]");
+			    "[-w secs] [-T tls-engine]");
 	if (optind != argc)
 		startup_fatal(EX_USAGE, "unexpected argument %s", argv[optind]);
 	startup_prepare(&cfg.opts, cfg.hostname, sizeof cfg.hostname,
@@ -41,11 +51,15 @@ main(int argc, char **argv)
 	startup_drop(&cfg.opts);
 
 	s.cfg = &cfg;
-	conn_open(&s.conn, &cfg.opts, &cfg.users);
+	conn_open(&s.conn, &cfg.opts, &cfg.users, tls ? &resumed : NULL);
 	pop_set_state(&s, POP_ST_AUTH);
-	pop_timestamp_make(&s);
+	/* APOP after STLS answers the first greeting's timestamp */
+	if (tls && strlen(resumed.timestamp) < sizeof s.timestamp)
+		strcpy(s.timestamp, resumed.timestamp);
+	else
+		pop_timestamp_make(&s);
 
-	log_info("connect client=%s", s.conn.client);
+	log_info("%s client=%s", tls ? "tls" : "connect", s.conn.client);
 	pop_session_run(&s);
 	pop_session_end(&s);
 	return EX_OK;

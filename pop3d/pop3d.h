@@ -19,6 +19,8 @@ struct pop3d_config {
 	struct startup_opts	 opts;		/* -s -p -n -t -U -w -l -P */
 	char		 hostname[POP_HOSTNAME_MAX + 1];	/* -n */
 	struct users	 users;
+	int		 argc;		/* as started: handed on by STLS */
+	char		**argv;
 };
 
 /* Reply ids: texts are in one table in session.c. */
@@ -31,6 +33,7 @@ enum reply_id {
 	R_AUTH_FAILED, R_AUTH_CLOSING, R_AUTH_MECH, R_APOP_OFF, R_AUTH_CANCELLED,
 	R_AUTH_MALFORMED, R_INUSE, R_LOCKED, R_OPEN_FAILED, R_NOT_MBOX,
 	R_READ_FAILED, R_COMMIT_FAILED, R_CHANGED, R_TOO_MANY_ERRORS, R_TIMEOUT,
+	R_TLS_OFF, R_TLS_ACTIVE,
 	R_COUNT
 };
 
@@ -70,6 +73,7 @@ enum reply_id pop_cmd_user(struct pop_session *s, char **argv, size_t argc);
 enum reply_id pop_cmd_pass(struct pop_session *s, char **argv, size_t argc);
 enum reply_id pop_cmd_apop(struct pop_session *s, char **argv, size_t argc);
 enum reply_id pop_cmd_auth(struct pop_session *s, char **argv, size_t argc);
+enum reply_id pop_cmd_stls(struct pop_session *s, char **argv, size_t argc);
 /* The greeting's APOP timestamp, unique to this process and moment. */
 void	pop_timestamp_make(struct pop_session *s);
 

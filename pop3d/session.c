@@ -37,6 +37,7 @@ static const struct pop_cmd pop_cmds[] = {
 	{ "RETR", POP_ST_TRANS, 1, 1, false, pop_cmd_retr, R_NONE },
 	{ "RSET", POP_ST_TRANS, 0, 0, false, pop_cmd_rset, R_NONE },
 	{ "STAT", POP_ST_TRANS, 0, 0, false, pop_cmd_stat, R_NONE },
+	{ "STLS", POP_ST_AUTH, 0, 0, false, pop_cmd_stls, R_NONE },
 	{ "TOP", POP_ST_TRANS, 2, 2, false, pop_cmd_top, R_NONE },
 	{ "UIDL", POP_ST_TRANS, 0, 1, false, pop_cmd_uidl, R_NONE },
 	{ "USER", POP_ST_AUTH, 1, 1, false, pop_cmd_user, R_NONE },
@@ -81,6 +82,8 @@ static const char *const pop_replies[R_COUNT] = {
 				  "another program; none was removed",
 	[R_TOO_MANY_ERRORS]	= "-ERR Too many errors, closing connection",
 	[R_TIMEOUT]		= "-ERR Idle timeout, closing connection",
+	[R_TLS_OFF]		= "-ERR STLS is not offered here",
+	[R_TLS_ACTIVE]		= "-ERR Command not permitted when TLS active",
 };
 
 static const struct pop_cmd *pop_cmd_find(const char *verb);
@@ -116,6 +119,8 @@ pop_counts_as_error(enum reply_id id)
 	case R_BAD_NUMBER:
 	case R_NEED_USER:
 	case R_APOP_OFF:
+	case R_TLS_OFF:
+	case R_TLS_ACTIVE:
 	case R_AUTH_MALFORMED:
 		return true;
 	default:
@@ -178,8 +183,11 @@ pop_session_run(struct pop_session *s)
 	enum line_end end;
 	size_t len = 0;		/* of the last line read; TOOLONG stores none */
 
-	reply_printf(&s->conn.out, "+OK %s POP3 ready%s%s\r\n", s->cfg->hostname,
-	    s->timestamp[0] != '\0' ? " " : "", s->timestamp);
+	/* after STLS the client waits for no second greeting (RFC 2595 4) */
+	if (!s->conn.resumed)
+		reply_printf(&s->conn.out, "+OK %s POP3 ready%s%s\r\n",
+		    s->cfg->hostname, s->timestamp[0] != '\0' ? " " : "",
+		    s->timestamp);
 	s->end_how = "quit";
 	while (!s->quit && !s->conn.out.failed) {
 		switch (line_read(&s->conn.in, line, sizeof line, &len, &end)) {

@@ -76,10 +76,15 @@ pop_cmd_capa(struct pop_session *s, char **argv, size_t argc)
 
 	(void)argv;
 	(void)argc;
+	/* RFC 2595 4: STLS only before login, and until under TLS */
+	bool stls = s->cfg->opts.tls_cmd != NULL && !s->conn.tls &&
+	    s->state == POP_ST_AUTH;
+
 	reply_printf(&s->conn.out, "+OK Capability list follows\r\nTOP\r\n%s"
-	    "UIDL\r\n%s%s%sRESP-CODES\r\nAUTH-RESP-CODE\r\n"
+	    "UIDL\r\n%s%s%s%sRESP-CODES\r\nAUTH-RESP-CODE\r\n"
 	    "PIPELINING\r\nEXPIRE NEVER\r\nIMPLEMENTATION pop3d\r\n.\r\n",
 	    s->conn.sasl.plaintext ? "USER\r\n" : "",
+	    stls ? "STLS\r\n" : "",
 	    mechs[0] != '\0' ? "SASL " : "", mechs,
 	    mechs[0] != '\0' ? "\r\n" : "");
 	return R_SENT;

@@ -14,6 +14,7 @@ systemd-socket-activate:systemd groff:groff-base
 /usr/include/crypt.h:libcrypt-dev
 exim4:exim4-daemon-light procmail:procmail lockfile:procmail
 flock:util-linux runuser:util-linux
+swaks:swaks msmtp:msmtp mpop:mpop fetchmail:fetchmail
 glusterfsd:glusterfs-server glusterfs:glusterfs-client
 "
 build_needs="cc:gcc /usr/include/crypt.h:libcrypt-dev"

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/sasl.h"
+#include "common/tls.h"
 #include "smtpd/smtpd.h"
 
 static bool smtp_greet(struct smtp_session *s, char *arg, bool esmtp);
@@ -69,6 +70,9 @@ smtp_cmd_ehlo(struct smtp_session *s, char *arg)
 	    "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n"
 	    "250-CHUNKING\r\n",
 	    s->cfg->hostname, (intmax_t)s->cfg->max_msg_size);
+	/* RFC 3207: offered until the connection is under TLS */
+	if (s->cfg->opts.tls_cmd != NULL && !s->conn.tls)
+		reply_printf(&s->conn.out, "250-STARTTLS\r\n");
 	/* RFC 4954 3: no AUTH keyword when no mechanism is on offer */
 	if (mechs[0] != '\0')
 		reply_printf(&s->conn.out, "250-AUTH %s\r\n", mechs);
@@ -319,6 +323,30 @@ smtp_cmd_rset(struct smtp_session *s, char *arg)
 	(void)arg;
 	smtp_transaction_reset(s);
 	return R_DONE;
+}
+
+/*
+ * RFC 3207: ready, then the engine (-T) takes the connection and starts a
+ * fresh smtpd on its cleartext side; whatever the client pipelined after
+ * STARTTLS dies with this process, unread or unrun. Returns only when the
+ * hand-over failed: the client is mid-handshake, so the session ends.
+ */
+enum reply_id
+smtp_cmd_starttls(struct smtp_session *s, char *arg)
+{
+	(void)arg;
+	if (s->cfg->opts.tls_cmd == NULL)
+		return R_UNIMPLEMENTED;
+	if (s->conn.tls)
+		return R_TLS_ACTIVE;
+	reply_printf(&s->conn.out, "220 2.0.0 Ready to start TLS\r\n");
+	if (reply_flush(&s->conn.out) == -1)
+		return R_NONE;
+	log_info("starttls client=%s", s->conn.client);
+	tls_handover(s->cfg->opts.tls_cmd, s->conn.peer.addr, "", s->cfg->argc,
+	    s->cfg->argv);
+	s->quit = true;
+	return R_NONE;
 }
 
 enum reply_id

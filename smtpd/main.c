@@ -21,7 +21,7 @@ static void smtp_config_addressing(struct smtpd_config *cfg,
 	    const char *aliases_file);
 static void smtp_configure(struct smtpd_config *cfg, int argc, char **argv);
 static void smtp_session_open(struct smtp_session *s,
-	    const struct smtpd_config *cfg);
+	    const struct smtpd_config *cfg, const struct tls_state *resumed);
 
 /*
  * -a and -c, read while still privileged like the users file, and checked
@@ -94,8 +94,9 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 		default:
 			startup_bad_option(opt, "usage: smtpd [-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
-			    "[-w secs] [-d domain]... [-z bytes] [-r count] "
-			    "[-a aliases] [-c user] [-x relay-command]");
+			    "[-w secs] [-T tls-engine] [-d domain]... "
+			    "[-z bytes] [-r count] [-a aliases] [-c user] "
+			    "[-x relay-command]");
 		}
 	}
 	if (optind != argc)
@@ -107,7 +108,8 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 
 /* What one session needs beyond the connection, sized by the config. */
 static void
-smtp_session_open(struct smtp_session *s, const struct smtpd_config *cfg)
+smtp_session_open(struct smtp_session *s, const struct smtpd_config *cfg,
+    const struct tls_state *resumed)
 {
 	s->cfg = cfg;
 	/* Every user once, and the postmaster spool file. */
@@ -118,7 +120,7 @@ smtp_session_open(struct smtp_session *s, const struct smtpd_config *cfg)
 	    sizeof *s->mailboxes.names)) == NULL || (cfg->relay_cmd != NULL &&
 	    (s->remote = calloc(cfg->max_rcpts, sizeof *s->remote)) == NULL))
 		startup_fatal(EX_OSERR, "out of memory");
-	conn_open(&s->conn, &cfg->opts, &cfg->users);
+	conn_open(&s->conn, &cfg->opts, &cfg->users, resumed);
 	smtp_transaction_reset(s);
 }
 
@@ -127,6 +129,8 @@ main(int argc, char **argv)
 {
 	static struct smtpd_config cfg;
 	static struct smtp_session s;
+	static struct tls_state resumed;
+	bool tls = tls_resume(&resumed);
 
 	cfg = (struct smtpd_config){
 		.opts = {
@@ -138,6 +142,13 @@ main(int argc, char **argv)
 		.max_msg_size = SMTP_MSG_SIZE_DEFAULT,
 		.max_rcpts = SMTP_RCPTS_DEFAULT,
 	};
+	/* after STARTTLS: the first smtpd's options (common/tls.h) */
+	if (tls) {
+		argc = resumed.argc;
+		argv = resumed.argv;
+	}
+	cfg.argc = argc;
+	cfg.argv = argv;
 	startup_init("smtpd", "421 4.3.0 Service not available\r\n");
 	log_open("smtpd");
 	/* A client gone away must end in EPIPE, not a silent death. */
@@ -146,9 +157,9 @@ main(int argc, char **argv)
 	startup_drop(&cfg.opts);
 	cfg.domains[cfg.domain_count++] = cfg.hostname;
 	cfg.domains[cfg.domain_count++] = "localhost";
-	smtp_session_open(&s, &cfg);
+	smtp_session_open(&s, &cfg, tls ? &resumed : NULL);
 
-	log_info("connect client=%s", s.conn.client);
+	log_info("%s client=%s", tls ? "tls" : "connect", s.conn.client);
 	smtp_session_run(&s);
 	log_info("disconnect client=%s errors=%d", s.conn.client, s.errors);
 	return EX_OK;

@@ -69,6 +69,8 @@ static const struct smtp_cmd smtp_cmds[] = {
 	{ "SAML", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX, false },
 	{ "SEND", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX, false },
 	{ "SOML", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX, false },
+	{ "STARTTLS", SMTP_ST_READY, ARG_NONE, smtp_cmd_starttls, R_NONE,
+	    R_SEQ_TLS_TXN, R_SYNTAX, false },
 	{ "TURN", ANY, ARG_MAY, NULL, R_UNIMPLEMENTED, R_NONE, R_SYNTAX, false },
 	{ "VRFY", ANY, ARG_MUST, NULL, R_VRFY, R_NONE, R_SYNTAX, true },
 };
@@ -191,6 +193,10 @@ static const struct smtp_reply smtp_replies[R_COUNT] = {
 	[R_RELAY_PERM] = {
 	    "554 5.3.0 The relay refused the message",
 	    REPLY_FINE },
+	[R_TLS_ACTIVE] = { "503 5.5.1 TLS already active", REPLY_ERROR },
+	[R_SEQ_TLS_TXN] = {
+	    "503 5.5.1 STARTTLS not permitted during a mail transaction",
+	    REPLY_ERROR },
 	[R_SHUTDOWN] = {
 	    "421 4.3.0 Service not available, closing connection",
 	    REPLY_FINE },
@@ -317,7 +323,9 @@ smtp_session_run(struct smtp_session *s)
 	size_t len = 0;		/* of the last line read; TOOLONG stores none */
 	bool junk;
 
-	reply_printf(&s->conn.out, "220 %s ESMTP\r\n", s->cfg->hostname);
+	/* after STARTTLS the client waits for no second greeting */
+	if (!s->conn.resumed)
+		reply_printf(&s->conn.out, "220 %s ESMTP\r\n", s->cfg->hostname);
 	while (!s->quit && !s->conn.out.failed) {
 		junk = false;
 		switch (line_read(&s->conn.in, line, sizeof line, &len, &end)) {

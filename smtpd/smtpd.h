@@ -29,6 +29,8 @@ struct smtpd_config {
 	struct aliases	 aliases;			/* -a */
 	const char	*catch_all;			/* -c */
 	const char	*relay_cmd;			/* -x */
+	int		 argc;		/* as started: handed on by STARTTLS */
+	char		**argv;
 };
 
 /* Reply ids: texts are in one table in session.c. */
@@ -45,6 +47,7 @@ enum reply_id {
 	R_SEQ_EHLO, R_SEQ_AUTH_TXN, R_AUTH_OK, R_AUTH_AGAIN, R_AUTH_MECH,
 	R_AUTH_ENCRYPT, R_AUTH_FAILED, R_AUTH_CANCELLED, R_AUTH_MALFORMED,
 	R_AUTH_TOOLONG, R_AUTH_CLOSING, R_ALIAS_ERROR, R_RELAY_TEMP, R_RELAY_PERM,
+	R_TLS_ACTIVE, R_SEQ_TLS_TXN,
 	R_COUNT
 };
 
@@ -127,6 +130,7 @@ enum reply_id smtp_cmd_mail(struct smtp_session *s, char *arg);
 enum reply_id smtp_cmd_rcpt(struct smtp_session *s, char *arg);
 enum reply_id smtp_cmd_rset(struct smtp_session *s, char *arg);
 enum reply_id smtp_cmd_quit(struct smtp_session *s, char *arg);
+enum reply_id smtp_cmd_starttls(struct smtp_session *s, char *arg);
 
 /* auth.c: AUTH (RFC 4954). */
 enum reply_id smtp_cmd_auth(struct smtp_session *s, char *arg);
