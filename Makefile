@@ -86,6 +86,12 @@ SBINDIR   := $(PREFIX)/sbin
 MANDIR    := $(PREFIX)/share/man/man8
 UNITDIR   := $(PREFIX)/lib/systemd/system
 XINETDDIR := /etc/xinetd.d
+# the TLS engine examples for -T (tls/); an edited .conf is kept
+TLSDIR    := /etc/mailservers
+UNITS     := smtpd.socket smtpd@.service submission.socket \
+             submission@.service pop3d.socket pop3d@.service
+XINETDS   := smtpd submission pop3d
+TLSFILES  := smtpd-starttls smtpd-starttls.conf pop3d-stls pop3d-stls.conf
 
 .PHONY: all mutant run test check-sanitize check-portable valgrind bench bench-locks fuzz \
 	install uninstall clean
@@ -247,24 +253,30 @@ fuzz: $(FUZZERS:%=$(FUZZ_B)/fuzz_%)
 # $(SBINDIR).
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(XINETDDIR)
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(XINETDDIR) $(DESTDIR)$(TLSDIR)
 	install -m 0755 $(BIN)/smtpd $(BIN)/pop3d $(DESTDIR)$(SBINDIR)/
 	install -m 0644 smtpd/smtpd.8 pop3d/pop3d.8 $(DESTDIR)$(MANDIR)/
-	for f in smtpd.socket smtpd@.service pop3d.socket pop3d@.service; do \
+	for f in $(UNITS); do \
 	    sed 's|/usr/local/sbin|$(SBINDIR)|g' systemd/$$f \
 	        >$(DESTDIR)$(UNITDIR)/$$f && chmod 0644 $(DESTDIR)$(UNITDIR)/$$f \
 	        || exit 1; done
-	for f in smtpd pop3d; do \
+	for f in $(XINETDS); do \
 	    sed 's|/usr/local/sbin|$(SBINDIR)|g' xinetd.d/$$f \
 	        >$(DESTDIR)$(XINETDDIR)/$$f && chmod 0644 $(DESTDIR)$(XINETDDIR)/$$f \
+	        || exit 1; done
+	for f in $(TLSFILES); do \
+	    t=$(DESTDIR)$(TLSDIR)/$$f; \
+	    case $$f in *.conf) [ -e $$t ] && continue; m=0644 ;; *) m=0755 ;; esac; \
+	    sed 's|/usr/local/sbin|$(SBINDIR)|g' tls/$$f >$$t && chmod $$m $$t \
 	        || exit 1; done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(SBINDIR)/pop3d \
 	    $(DESTDIR)$(MANDIR)/smtpd.8 $(DESTDIR)$(MANDIR)/pop3d.8 \
-	    $(DESTDIR)$(UNITDIR)/smtpd.socket $(DESTDIR)$(UNITDIR)/smtpd@.service \
-	    $(DESTDIR)$(UNITDIR)/pop3d.socket $(DESTDIR)$(UNITDIR)/pop3d@.service \
-	    $(DESTDIR)$(XINETDDIR)/smtpd $(DESTDIR)$(XINETDDIR)/pop3d
+	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
+	    $(XINETDS:%=$(DESTDIR)$(XINETDDIR)/%) \
+	    $(TLSFILES:%=$(DESTDIR)$(TLSDIR)/%)
+	-rmdir $(DESTDIR)$(TLSDIR) 2>/dev/null
 
 clean:
 	rm -rf build

@@ -121,6 +121,14 @@ smtp_session_open(struct smtp_session *s, const struct smtpd_config *cfg,
 	    (s->remote = calloc(cfg->max_rcpts, sizeof *s->remote)) == NULL))
 		startup_fatal(EX_OSERR, "out of memory");
 	conn_open(&s->conn, &cfg->opts, &cfg->users, resumed);
+	/*
+	 * Where TLS can be had (-T), a remote client gets no AUTH at all
+	 * before it, CRAM-MD5 included (submission on 587; as Postfix's
+	 * smtpd_tls_auth_only), unless -P says plaintext is fine anywhere.
+	 */
+	if (cfg->opts.tls_cmd != NULL && !s->conn.tls &&
+	    s->conn.peer.kind == PEER_REMOTE && !cfg->opts.plaintext_any)
+		s->conn.sasl.cram_md5 = false;
 	smtp_transaction_reset(s);
 }
 

@@ -313,12 +313,19 @@ EOF
 	(cd "$dest" && find . -type f | sort) >"$BATS_TEST_TMPDIR/tree"
 	cat "$BATS_TEST_TMPDIR/tree"
 	diff -u - "$BATS_TEST_TMPDIR/tree" <<'EOF'
+./etc/mailservers/pop3d-stls
+./etc/mailservers/pop3d-stls.conf
+./etc/mailservers/smtpd-starttls
+./etc/mailservers/smtpd-starttls.conf
 ./etc/xinetd.d/pop3d
 ./etc/xinetd.d/smtpd
+./etc/xinetd.d/submission
 ./usr/lib/systemd/system/pop3d.socket
 ./usr/lib/systemd/system/pop3d@.service
 ./usr/lib/systemd/system/smtpd.socket
 ./usr/lib/systemd/system/smtpd@.service
+./usr/lib/systemd/system/submission.socket
+./usr/lib/systemd/system/submission@.service
 ./usr/sbin/pop3d
 ./usr/sbin/smtpd
 ./usr/share/man/man8/pop3d.8
@@ -329,6 +336,16 @@ EOF
 	grep -qx 'ExecStart=/usr/sbin/pop3d -s /var/mail -p /etc/mail/passwd' "$dest/usr/lib/systemd/system/pop3d@.service"
 	grep -q '^	server		= /usr/sbin/smtpd$' "$dest/etc/xinetd.d/smtpd"
 	grep -q '^Accept=yes$' "$dest/usr/lib/systemd/system/pop3d.socket"
+	# submission (587) offers STARTTLS through the installed engine
+	grep -q '^ListenStream=587$' "$dest/usr/lib/systemd/system/submission.socket"
+	grep -qx 'ExecStart=/usr/sbin/smtpd -s /var/mail -p /etc/mail/passwd -T /etc/mailservers/smtpd-starttls' "$dest/usr/lib/systemd/system/submission@.service"
+	grep -qx 'exec = /usr/sbin/smtpd' "$dest/etc/mailservers/smtpd-starttls.conf"
+	[ -x "$dest/etc/mailservers/smtpd-starttls" ] && [ -x "$dest/etc/mailservers/pop3d-stls" ]
+	# an edited engine configuration survives a second install
+	echo '; edited' >>"$dest/etc/mailservers/smtpd-starttls.conf"
+	env -u MAKEFLAGS -u MAKELEVEL make -C "$REPO" --no-print-directory -s \
+	    install DESTDIR="$dest" PREFIX=/usr >/dev/null
+	grep -qx '; edited' "$dest/etc/mailservers/smtpd-starttls.conf"
 	for page in "$dest"/usr/share/man/man8/*.8; do
 		run groff -man -ww -z "$page"
 		echo "$page: $output"
@@ -344,13 +361,16 @@ EOF
 	dir="$BATS_TEST_TMPDIR/units"
 	mkdir -p "$dir"
 	# the binaries as built here, so verify can check ExecStart=
-	for f in smtpd.socket smtpd@.service pop3d.socket pop3d@.service; do
+	for f in smtpd.socket smtpd@.service pop3d.socket pop3d@.service \
+	    submission.socket submission@.service; do
 		sed "s|/usr/local/sbin|$BIN|g" "$REPO/systemd/$f" >"$dir/$f"
 	done
 	cp "$dir/smtpd@.service" "$dir/smtpd@1.service"
 	cp "$dir/pop3d@.service" "$dir/pop3d@1.service"
+	cp "$dir/submission@.service" "$dir/submission@1.service"
 	run systemd-analyze verify --man=no "$dir/smtpd.socket" \
-	    "$dir/pop3d.socket" "$dir/smtpd@1.service" "$dir/pop3d@1.service"
+	    "$dir/pop3d.socket" "$dir/submission.socket" "$dir/smtpd@1.service" \
+	    "$dir/pop3d@1.service" "$dir/submission@1.service"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]

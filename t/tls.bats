@@ -313,3 +313,65 @@ PY
 	# every POP3 client above went through STLS
 	[ "$(grep -c 'pop3d: starttls client=127.0.0.1' "$BATS_TEST_TMPDIR/activate.log")" -ge 2 ]
 }
+
+@test "the shipped files: xinetd's submission service (587) and the engine examples from tls/, paths filled in as make install does" {
+	command -v xinetd >/dev/null || skip "needs xinetd (Debian package xinetd)"
+	[ "$(id -u)" -eq 0 ] || skip "xinetd runs the services as user mail: needs root"
+	etc="$TLS/etc" dir="$BATS_TEST_TMPDIR/xinetd"
+	mkdir -p "$etc" "$dir/d"
+	for f in smtpd-starttls smtpd-starttls.conf; do
+		sed -e "s|/etc/mailservers|$etc|g" -e "s|/usr/local/sbin|$BIN|g" \
+		    -e "s|^cert = .*|cert = $TLS/cert.pem|" \
+		    -e "s|^key = .*|key = $TLS/key.pem|" "$REPO/tls/$f" >"$etc/$f"
+	done
+	chmod 0755 "$etc" "$etc/smtpd-starttls"
+	chown mail "$SPOOL/mail"
+	PORT=$(free_port)
+	sed -e "s|/etc/mailservers|$etc|g" -e "s|/usr/local/sbin|$BIN|g" \
+	    -e "s|-s /var/mail -p /etc/mail/passwd|-n test.example -s $SPOOL/mail -p $USERS|" \
+	    -e "s|^{|{\n\ttype = UNLISTED\n\tport = $PORT\n\tbind = 127.0.0.1\n\tpassenv = ASAN_OPTIONS UBSAN_OPTIONS|" \
+	    "$REPO/xinetd.d/submission" >"$dir/d/submission"
+	cat "$dir/d/submission"
+	grep -q -- "-T $etc/smtpd-starttls$" "$dir/d/submission"
+	printf 'defaults\n{\n\tlog_type = FILE %s/log\n}\nincludedir %s/d\n' "$dir" "$dir" >"$dir/xinetd.conf"
+	start_bg xinetd -f "$dir/xinetd.conf" -dontfork -pidfile "$dir/pid"
+	wait_port 127.0.0.1 "$PORT"
+	run python3 - "$PORT" <<'PY'
+import smtplib, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+s.ehlo()
+assert s.has_extn("starttls")
+s.starttls(context=ctx)
+s.ehlo()
+s.login("brown", "brown-pw")
+s.sendmail("a@b.example", ["brown@test.example"], "Subject: 587\r\n\r\nsubmitted\r\n")
+s.quit()
+print("ok")
+PY
+	echo "$output"
+	[ "$output" = ok ]
+	grep -q '^submitted$' "$SPOOL/mail/brown"
+	grep -q 'with ESMTPSA id' "$SPOOL/mail/brown"
+}
+
+@test "with -T a remote client is offered no AUTH before STARTTLS, CRAM-MD5 included; a loopback client and -P keep theirs" {
+	run bash -c 'printf "EHLO c\r\nAUTH CRAM-MD5\r\nQUIT\r\n" | env TCPREMOTEIP=192.0.2.7 "$@" | tr -d "\r"' \
+	    sh "$BIN/smtpd" "${SMTPD_ARGS[@]}" -p "$PLAIN_USERS" -T "stunnel4 $TLS/smtpd.conf"
+	echo "$output"
+	echo "$output" | grep -q '^250-STARTTLS'
+	! echo "$output" | grep -q 'AUTH'
+	echo "$output" | grep -q '^504 5.5.4'
+	# without -T the same client is offered CRAM-MD5, as before
+	run bash -c 'printf "EHLO c\r\nQUIT\r\n" | env TCPREMOTEIP=192.0.2.7 "$@" | tr -d "\r"' \
+	    sh "$BIN/smtpd" "${SMTPD_ARGS[@]}" -p "$PLAIN_USERS"
+	echo "$output" | grep -q '^250-AUTH CRAM-MD5$'
+	run bash -c 'printf "EHLO c\r\nQUIT\r\n" | env TCPREMOTEIP=127.0.0.1 "$@" | tr -d "\r"' \
+	    sh "$BIN/smtpd" "${SMTPD_ARGS[@]}" -p "$PLAIN_USERS" -T "stunnel4 $TLS/smtpd.conf"
+	echo "$output" | grep -q '^250-AUTH CRAM-MD5 PLAIN LOGIN$'
+	run bash -c 'printf "EHLO c\r\nQUIT\r\n" | env TCPREMOTEIP=192.0.2.7 "$@" | tr -d "\r"' \
+	    sh "$BIN/smtpd" "${SMTPD_ARGS[@]}" -p "$PLAIN_USERS" -P -T "stunnel4 $TLS/smtpd.conf"
+	echo "$output" | grep -q '^250-AUTH CRAM-MD5 PLAIN LOGIN$'
+}
