@@ -161,6 +161,13 @@ test:
 	for f in $$(find $$logs -type f -empty); do \
 	    echo "note: $$f is empty: a process the tests SIGKILL died" \
 	        "before its sanitizer runtime wrote a word"; done; \
+	for f in $$(find $$logs -type f -size +0); do \
+	    grep -qv '^==[0-9]*==Unable to get registers from thread [0-9]*\.$$' \
+	        $$f && continue; \
+	    echo "note: $$f: the runtime could not stop a thread for its" \
+	        "exit-time leak check: a process the tests SIGKILL died" \
+	        "during it (no finding; any other line still fails)"; \
+	    rm -f $$f; done; \
 	if [ -n "$$(find $$logs -type f -size +0)" ]; then \
 	    echo "sanitizer reports:"; \
 	    find $$logs -type f -size +0 -exec tail -n +1 {} +; status=1; fi; \
