@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -287,6 +288,10 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 		return path[n] == ' ' && s->esmtp ? R_PARAM : R_SYNTAX_RCPT;
 	if (s->rcpt_count >= s->cfg->max_rcpts)
 		return R_TOO_MANY_RCPTS;
+	/* what the filter's environment can carry (params.h) */
+	if (s->rcpt_list != NULL &&
+	    s->rcpt_list_len + strlen(p.text) + 2 > SMTP_FILTER_RCPTS_MAX)
+		return R_TOO_MANY_RCPTS;
 	if (p.domain[0] != '\0' && !smtp_domain_is_local(s->cfg, &p)) {
 		/* SPEC 3: only for an authenticated client, and with -x. */
 		if (s->auth_user[0] == '\0' || s->cfg->relay_cmd == NULL) {
@@ -313,6 +318,10 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 	s->txn_refused = false;
 	if (s->rcpt_count == 1)
 		strcpy(s->first_rcpt, p.text);
+	if (s->rcpt_list != NULL)
+		s->rcpt_list_len += (size_t)snprintf(s->rcpt_list +
+		    s->rcpt_list_len, SMTP_FILTER_RCPTS_MAX - s->rcpt_list_len,
+		    "%s%s", s->rcpt_list_len > 0 ? "\n" : "", p.text);
 	smtp_set_state(s, SMTP_ST_RCPT);
 	return R_RCPT_OK;
 }

@@ -63,7 +63,7 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 	const char *aliases_file = NULL;
 	int opt;
 
-	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:a:c:x:")) !=
+	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:a:c:x:f:")) !=
 	    -1) {
 		if (startup_option(&cfg->opts, opt, optarg))
 			continue;
@@ -87,6 +87,9 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 		case 'x':
 			cfg->relay_cmd = optarg;
 			break;
+		case 'f':
+			cfg->filter_cmd = optarg;
+			break;
 		case 'r':
 			cfg->max_rcpts = (size_t)startup_number(opt, optarg, 1,
 			    SMTP_RCPTS_MAX);
@@ -96,7 +99,7 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 			    "[-p users] [-n name] [-t secs] [-U user] "
 			    "[-w secs] [-T tls-engine] [-d domain]... "
 			    "[-z bytes] [-r count] [-a aliases] [-c user] "
-			    "[-x relay-command]");
+			    "[-x relay-command] [-f filter-command]");
 		}
 	}
 	if (optind != argc)
@@ -118,7 +121,9 @@ smtp_session_open(struct smtp_session *s, const struct smtpd_config *cfg,
 	s->mailbox_limit = spool_deliver_max();
 	if ((s->mailboxes.names = calloc(s->mailboxes.max,
 	    sizeof *s->mailboxes.names)) == NULL || (cfg->relay_cmd != NULL &&
-	    (s->remote = calloc(cfg->max_rcpts, sizeof *s->remote)) == NULL))
+	    (s->remote = calloc(cfg->max_rcpts, sizeof *s->remote)) == NULL) ||
+	    (cfg->filter_cmd != NULL &&
+	    (s->rcpt_list = malloc(SMTP_FILTER_RCPTS_MAX)) == NULL))
 		startup_fatal(EX_OSERR, "out of memory");
 	conn_open(&s->conn, &cfg->opts, &cfg->users, resumed);
 	/*

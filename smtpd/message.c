@@ -27,7 +27,6 @@ static void message_take(void *ctx, const char *data, size_t len);
 static void message_header(struct smtp_message *m, const char *p,
 	    size_t len);
 static void message_new_id(struct smtp_session *s, char *id, size_t size);
-static const char *message_with(const struct smtp_session *s);
 static void message_trace(struct smtp_session *s, time_t now);
 static enum reply_id message_spool_failure(enum spool_status st);
 static bool message_deliver(struct smtp_session *s, enum reply_id *refusal,
@@ -92,8 +91,8 @@ message_new_id(struct smtp_session *s, char *id, size_t size)
 }
 
 /* RFC 3848: SMTP, ESMTP, and S for TLS, A for an authenticated client. */
-static const char *
-message_with(const struct smtp_session *s)
+const char *
+smtp_protocol(const struct smtp_session *s)
 {
 	static const char *const with[2][2] = {
 		{ "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" },
@@ -123,7 +122,7 @@ message_trace(struct smtp_session *s, time_t now)
 	    "Received: from %s%s%s%s\n\tby %s with %s id %s%s%s%s;\n\t%s\n",
 	    s->helo, addr[0] != '\0' ? " ([" : "", addr,
 	    addr[0] != '\0' ? "])" : "", s->cfg->hostname,
-	    message_with(s), s->msg.id,
+	    smtp_protocol(s), s->msg.id,
 	    s->rcpt_count == 1 ? "\n\tfor <" : "",
 	    s->rcpt_count == 1 ? s->first_rcpt : "",
 	    s->rcpt_count == 1 ? ">" : "", date);
@@ -216,7 +215,7 @@ smtp_message_end(struct smtp_session *s)
 	struct smtp_message *m = &s->msg;
 	enum reply_id refusal = R_NONE;
 	const char *failed = NULL;
-	char safe[SMTP_LOG_PATH_SIZE];
+	char safe[SMTP_LOG_PATH_SIZE], reason[SMTP_FILTER_REASON_MAX + 1];
 	bool delivered = false;
 	int err;
 
@@ -228,7 +227,8 @@ smtp_message_end(struct smtp_session *s)
 		refusal = R_LOOP;
 	else if (m->opened != SPOOL_OK)
 		refusal = message_spool_failure(m->opened);
-	else
+	else if (s->cfg->filter_cmd == NULL ||
+	    smtp_filter(s, &refusal, reason, sizeof reason))
 		delivered = message_deliver(s, &refusal, &failed);
 	err = errno;
 	smtp_message_abandon(s);
@@ -248,6 +248,12 @@ smtp_message_end(struct smtp_session *s)
 		    failed ? " mailbox=" : "", failed ? failed : "",
 		    smtp_reply_text(refusal), failed ? " (" : "",
 		    failed ? strerror(err) : "", failed ? ")" : "");
+		if (refusal == R_FILTER_REFUSED && reason[0] != '\0') {
+			/* the filter's words, as Postfix passes a milter's */
+			log_info("reject id=%s: filter says: %s", m->id, reason);
+			reply_printf(&s->conn.out, "554 5.7.1 %s\r\n", reason);
+			refusal = R_SENT;
+		}
 	}
 	smtp_transaction_reset(s);
 	return delivered ? R_SENT : refusal;

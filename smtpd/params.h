@@ -43,10 +43,26 @@
 
 /* How long a relay command (-x) may take to accept a message. */
 #define SMTP_RELAY_TIMEOUT_SECS		600
-/* The shell that runs it, so -x may carry options ("sendmail -i"). */
-#define SMTP_RELAY_SHELL		"/bin/sh"
-/* sysexits.h: the relay command asks to try again later. */
-#define SMTP_RELAY_EX_TEMPFAIL		75
+/*
+ * The content filter (-f, SPEC 9). It may take as long as the client may
+ * stay idle (-t): as Postfix's milter_content_timeout and smtpd_timeout,
+ * both 300 s. Its exit status 20 refuses the message.
+ */
+#define SMTP_FILTER_EX_REFUSE		20
+/* The header lines it may print, all of them; more: 451. */
+#define SMTP_FILTER_HEADERS_MAX		16384
+/* Its stderr: the first line is the 554 reply's text, cut to this. */
+#define SMTP_FILTER_REASON_MAX		200
+/* What of its stderr is read (the rest is dropped unread, it is logged). */
+#define SMTP_FILTER_STDERR_MAX		1024
+/*
+ * The recipients, one per line, in one environment variable (Linux takes
+ * at most 128 KiB in one): with -f, a RCPT that would not fit gets 452
+ * 4.5.3 like one past -r, so the client sends it in its next transaction.
+ */
+#define SMTP_FILTER_RCPTS_MAX		65536
+/* Its PATH: nothing of ours or the superserver's environment is passed. */
+#define SMTP_FILTER_PATH		"/usr/local/bin:/usr/bin:/bin"
 
 #define SMTP_SPOOL_DEFAULT		"/var/mail"		/* -s */
 #define SMTP_USERS_DEFAULT		"/etc/mail/passwd"	/* -p */

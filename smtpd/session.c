@@ -193,6 +193,12 @@ static const struct smtp_reply smtp_replies[R_COUNT] = {
 	[R_RELAY_PERM] = {
 	    "554 5.3.0 The relay refused the message",
 	    REPLY_FINE },
+	[R_FILTER_REFUSED] = {
+	    "554 5.7.1 Message refused by the content filter",
+	    REPLY_FINE },
+	[R_FILTER_TEMP] = {
+	    "451 4.7.1 Content filter unavailable, try again later",
+	    REPLY_FINE },
 	[R_TLS_ACTIVE] = { "503 5.5.1 TLS already active", REPLY_ERROR },
 	[R_SEQ_TLS_TXN] = {
 	    "503 5.5.1 STARTTLS not permitted during a mail transaction",
@@ -244,6 +250,9 @@ smtp_transaction_reset(struct smtp_session *s)
 	s->mailboxes.count = 0;
 	s->remote_count = 0;
 	s->first_rcpt[0] = '\0';
+	s->rcpt_list_len = 0;
+	if (s->rcpt_list != NULL)
+		s->rcpt_list[0] = '\0';
 	smtp_set_state(s, s->helo[0] != '\0' ? SMTP_ST_READY : SMTP_ST_START);
 }
 

@@ -29,6 +29,7 @@ struct smtpd_config {
 	struct aliases	 aliases;			/* -a */
 	const char	*catch_all;			/* -c */
 	const char	*relay_cmd;			/* -x */
+	const char	*filter_cmd;			/* -f */
 	int		 argc;		/* as started: handed on by STARTTLS */
 	char		**argv;
 };
@@ -47,7 +48,7 @@ enum reply_id {
 	R_SEQ_EHLO, R_SEQ_AUTH_TXN, R_AUTH_OK, R_AUTH_AGAIN, R_AUTH_MECH,
 	R_AUTH_ENCRYPT, R_AUTH_FAILED, R_AUTH_CANCELLED, R_AUTH_MALFORMED,
 	R_AUTH_TOOLONG, R_AUTH_CLOSING, R_ALIAS_ERROR, R_RELAY_TEMP, R_RELAY_PERM,
-	R_TLS_ACTIVE, R_SEQ_TLS_TXN,
+	R_TLS_ACTIVE, R_SEQ_TLS_TXN, R_FILTER_REFUSED, R_FILTER_TEMP,
 	R_COUNT
 };
 
@@ -108,6 +109,9 @@ struct smtp_session {
 	size_t			 remote_count;
 	size_t			 return_path_len;	/* not relayed */
 	char			 first_rcpt[SMTP_PATH_MAX + 1];
+	/* With -f: the accepted recipients, one per line, for the filter. */
+	char			*rcpt_list;
+	size_t			 rcpt_list_len;
 	unsigned		 msg_counter;	/* for ids */
 	struct smtp_message	 msg;
 };
@@ -141,6 +145,18 @@ enum reply_id smtp_cmd_auth(struct smtp_session *s, char *arg);
  */
 bool	smtp_relay(struct smtp_session *s, struct spool_msg *msg,
 	    const char *id, enum reply_id *refusal);
+
+/*
+ * filter.c: the content filter (-f). true when the message may go on
+ * (with the filter's header lines in it); else *refusal says what to
+ * answer, and for R_FILTER_REFUSED reason holds the filter's own words
+ * (printable ASCII, may be empty).
+ */
+bool	smtp_filter(struct smtp_session *s, enum reply_id *refusal,
+	    char *reason, size_t size);
+
+/* The Received: "with" word (RFC 3848): SMTP, ESMTP, ESMTPSA... */
+const char *smtp_protocol(const struct smtp_session *s);
 
 /*
  * message.c: begin (id, spool message, our trace headers), feed the

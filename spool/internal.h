@@ -149,6 +149,9 @@ int	spool_backoff_wait(struct spool_backoff *bo,
  * the empty line and moves spilled bytes to the file. Idempotent.
  */
 enum spool_status spool_msg_finish(struct spool_msg *m);
+/* Copies the From_ line (LF included) into buf: 0, or -1 with errno. */
+int	spool_msg_from_line(const struct spool_msg *m, char *buf, size_t size,
+	    size_t *len);
 /* RFC 5321 4.5.3.1.3: a path is at most 256 octets; the From_ line of a
    message we build holds one, "From " and a date. */
 #define SPOOL_SENDER_MAX	256

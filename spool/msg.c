@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,8 @@
 static int msg_emit(void *ctx, const char *data, size_t len);
 static int msg_spill(struct spool_msg *m);
 static enum spool_status msg_fail(struct spool_msg *m, int err);
+static void msg_reset(struct spool_msg *m);
+static int msg_insert_take(void *ctx, const char *data, size_t len);
 
 static enum spool_status
 msg_fail(struct spool_msg *m, int err)
@@ -101,14 +104,9 @@ msg_emit(void *ctx, const char *data, size_t len)
 	return 0;
 }
 
-enum spool_status
-spool_msg_open(struct spool_msg *m, const char *dir, const char *sender,
-    time_t when)
+static void
+msg_reset(struct spool_msg *m)
 {
-	char line[SPOOL_FROM_LINE_MAX], date[32];
-	struct tm tm;
-	size_t len;
-
 	m->fd = -1;
 	m->size = 0;
 	m->error = SPOOL_OK;
@@ -119,6 +117,17 @@ spool_msg_open(struct spool_msg *m, const char *dir, const char *sender,
 	m->last[0] = m->last[1] = '\n';
 	m->mem_len = 0;
 	m->head_len = 0;
+}
+
+enum spool_status
+spool_msg_open(struct spool_msg *m, const char *dir, const char *sender,
+    time_t when)
+{
+	char line[SPOOL_FROM_LINE_MAX], date[32];
+	struct tm tm;
+	size_t len;
+
+	msg_reset(m);
 	if ((m->dirfd = spool_dir_open(dir)) == -1)
 		return msg_fail(m, errno);
 
@@ -199,6 +208,100 @@ spool_msg_finish(struct spool_msg *m)
 	if (m->error == SPOOL_OK && m->fd != -1 && msg_spill(m) == -1)
 		msg_fail(m, errno);
 	return m->error;
+}
+
+int
+spool_msg_from_line(const struct spool_msg *m, char *buf, size_t size,
+    size_t *len)
+{
+	size_t n = m->size < (off_t)size ? (size_t)m->size : size;
+	const char *nl;
+
+	if (m->fd == -1)
+		memcpy(buf, m->mem, n < m->mem_len ? n : m->mem_len);
+	else if (io_pread_all(m->fd, buf, n, 0) == -1)
+		return -1;
+	if ((nl = memchr(buf, '\n', n)) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	*len = (size_t)(nl - buf) + 1;
+	return 0;
+}
+
+/* The copy spool_msg_insert makes: content, and text once at "at". */
+struct msg_insert {
+	struct spool_msg	*to;
+	size_t			 at;	/* content bytes before text */
+	size_t			 seen;
+	const char		*text;
+	size_t			 len;
+	bool			 done;
+};
+
+static int
+msg_insert_take(void *ctx, const char *data, size_t len)
+{
+	struct msg_insert *ins = ctx;
+
+	if (!ins->done && ins->seen + len >= ins->at) {
+		size_t before = ins->at - ins->seen;
+
+		(void)spool_msg_write(ins->to, data, before);
+		(void)spool_msg_write(ins->to, ins->text, ins->len);
+		ins->done = true;
+		data += before;
+		len -= before;
+	}
+	ins->seen += len;
+	if (spool_msg_write(ins->to, data, len) != SPOOL_OK) {
+		errno = ins->to->error_errno;
+		return -1;
+	}
+	return 0;
+}
+
+enum spool_status
+spool_msg_insert(struct spool_msg *m, size_t at, const char *text,
+    size_t len)
+{
+	struct msg_insert ins = { .at = at, .text = text, .len = len };
+	char from[SPOOL_FROM_LINE_MAX];
+	enum spool_status st;
+	size_t from_len;
+
+	if ((st = spool_msg_finish(m)) != SPOOL_OK)
+		return st;
+	if (spool_msg_from_line(m, from, sizeof from, &from_len) == -1)
+		return spool_errno_status(errno);
+	if ((ins.to = malloc(sizeof *ins.to)) == NULL)
+		return SPOOL_IOERR;
+	msg_reset(ins.to);
+	ins.to->dirfd = m->dirfd;
+	(void)msg_emit(ins.to, from, from_len);
+	st = spool_msg_read(m, 0, msg_insert_take, &ins);
+	if (ins.to->error != SPOOL_OK)
+		st = ins.to->error;
+	if (st == SPOOL_OK && !ins.done)
+		(void)spool_msg_write(ins.to, text, len);
+	if (st == SPOOL_OK)
+		st = spool_msg_finish(ins.to);
+	if (st != SPOOL_OK) {
+		int saved = ins.to->error != SPOOL_OK ? ins.to->error_errno :
+		    errno;
+
+		if (ins.to->fd != -1)
+			(void)close(ins.to->fd);
+		free(ins.to);
+		errno = saved;
+		return st;
+	}
+	/* The copy takes the old one's place, directory and all. */
+	if (m->fd != -1)
+		(void)close(m->fd);
+	*m = *ins.to;
+	free(ins.to);
+	return SPOOL_OK;
 }
 
 void

@@ -332,24 +332,17 @@ spool_msg_read(struct spool_msg *m, size_t skip,
 	struct reader_src src = { .fd = m->fd, .mem = m->mem };
 	enum spool_status st;
 	char head[SPOOL_FROM_LINE_MAX];
-	const char *nl;
+	size_t from_len;
 	off_t body;
 	int rc;
 
 	if ((st = spool_msg_finish(m)) != SPOOL_OK)
 		return st;
-	if (m->fd != -1) {
+	if (spool_msg_from_line(m, head, sizeof head, &from_len) == -1)
+		return errno == EINVAL ? SPOOL_CORRUPT : spool_errno_status(errno);
+	body = (off_t)from_len;
+	if (m->fd != -1)
 		src.mem = NULL;
-		size_t n = m->size < (off_t)sizeof head ? (size_t)m->size :
-		    sizeof head;
-		if (io_pread_all(m->fd, head, n, 0) == -1)
-			return spool_errno_status(errno);
-		nl = memchr(head, '\n', n);
-		body = nl != NULL ? nl - head + 1 : 0;
-	} else {
-		nl = memchr(m->mem, '\n', m->mem_len);
-		body = nl != NULL ? nl - m->mem + 1 : 0;
-	}
 	if (body == 0 || body + (off_t)skip + 1 > m->size)
 		return SPOOL_CORRUPT;
 	if (src.mem == NULL && (src.buf = malloc(SPOOL_IO_BUF)) == NULL)

@@ -149,6 +149,15 @@ enum spool_status spool_msg_read(struct spool_msg *m, size_t skip,
 	    spool_sink *sink, void *ctx);
 
 /*
+ * Ends the message and inserts text (with LF line ends) after its first
+ * at bytes of content, as if it had been written there: the message is
+ * built again (smtpd -f adds the filter's header lines so). On failure
+ * the message is as it was.
+ */
+enum spool_status spool_msg_insert(struct spool_msg *m, size_t at,
+	    const char *text, size_t len);
+
+/*
  * Appends the message to the mailboxes of users (duplicates allowed), all
  * or nothing: on success every mailbox holds it and is fsync'ed; on
  * failure none was changed. Waits at most wait_secs for each lock. On

@@ -1,0 +1,225 @@
+/*
+ * Content filter (-f, SPEC 9): CMD gets each accepted message before it is
+ * delivered or relayed, exactly as it will be stored (Return-Path and
+ * Received included, LF line ends) on stdin, and the session in its
+ * environment, nothing else (smtpd.8 names the variables). common/run.h
+ * runs it, as the relay.
+ *
+ * Exit 0: deliver, with the header lines it printed on stdout inserted
+ * after Return-Path (they are newer than our Received). Exit 20: 554
+ * 5.7.1 with the first line of its stderr. Anything else, a signal, the
+ * time limit, or output that is not header lines: 451 4.7.1, nothing
+ * delivered, the sender's MTA tries again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "common/log.h"
+#include "common/run.h"
+#include "smtpd/smtpd.h"
+#include "spool/spool.h"
+
+/* RFC 5322 2.1.1: a line is at most 998 characters. */
+#define FILTER_LINE_MAX		998
+
+static const char *filter_header_fault(char *text, size_t *len);
+static void filter_reason(const struct run_capture *err, char *reason,
+	    size_t size);
+static char *filter_env_var(const char *name, const char *value);
+static char **filter_env(const struct smtp_session *s);
+static void filter_env_free(char **env);
+
+/*
+ * Whether text is header lines (RFC 5322 2.2: "name: value", folded lines
+ * starting with white space), at most FILTER_LINE_MAX each. CRLF ends
+ * become LF and a last line without one gets it, in place (*len changes).
+ * NULL when it is fine, else what is wrong, for the log.
+ */
+static const char *
+filter_header_fault(char *text, size_t *len)
+{
+	size_t in = 0, out = 0;
+	bool field_seen = false;
+
+	while (in < *len) {
+		const char *nl = memchr(text + in, '\n', *len - in);
+		size_t end = nl != NULL ? (size_t)(nl - text) : *len;
+		size_t line = end - in, name = 0;
+
+		if (line > 0 && text[end - 1] == '\r')
+			line--;
+		if (line == 0)
+			return "an empty line";
+		if (line > FILTER_LINE_MAX)
+			return "a line over 998 characters";
+		if (text[in] == ' ' || text[in] == '\t') {
+			if (!field_seen)
+				return "a folded line before any field";
+			if (strspn(text + in, " \t") >= line)
+				return "a line of white space";
+		} else {
+			/* ftext: printable US-ASCII but ':' */
+			while (name < line && text[in + name] > ' ' &&
+			    text[in + name] < 0x7f && text[in + name] != ':')
+				name++;
+			if (name == 0 || name == line || text[in + name] != ':')
+				return "a line that is not a header field";
+			field_seen = true;
+		}
+		for (size_t i = in; i < in + line; i++) {
+			unsigned char c = (unsigned char)text[i];
+
+			if ((c < ' ' && c != '\t') || c == 0x7f)
+				return "a control character";
+		}
+		memmove(text + out, text + in, line);
+		out += line;
+		text[out++] = '\n';
+		in = end + 1;
+	}
+	*len = out;
+	return NULL;
+}
+
+/* The first line of stderr as reply text: printable ASCII, trimmed. */
+static void
+filter_reason(const struct run_capture *err, char *reason, size_t size)
+{
+	size_t n = 0, i = 0;
+
+	while (i < err->len && (err->buf[i] == ' ' || err->buf[i] == '\t'))
+		i++;
+	for (; i < err->len && n + 1 < size; i++) {
+		unsigned char c = (unsigned char)err->buf[i];
+
+		if (c == '\n' || c == '\r')
+			break;
+		reason[n++] = c >= ' ' && c < 0x7f ? (char)c : '?';
+	}
+	while (n > 0 && reason[n - 1] == ' ')
+		n--;
+	reason[n] = '\0';
+}
+
+static char *
+filter_env_var(const char *name, const char *value)
+{
+	size_t len = strlen(name) + strlen(value) + 2;
+	char *var = malloc(len);
+
+	if (var != NULL)
+		snprintf(var, len, "%s=%s", name, value);
+	return var;
+}
+
+/* SPEC 9: the session, and a PATH; nothing inherited. */
+static char **
+filter_env(const struct smtp_session *s)
+{
+	const char *const vars[][2] = {
+		{ "PATH", SMTP_FILTER_PATH },
+		{ "SMTP_CLIENT_ADDR", s->conn.peer.addr },
+		{ "SMTP_HELO", s->helo },
+		{ "SMTP_SENDER", s->sender.null ? "" : s->sender.text },
+		{ "SMTP_RECIPIENTS", s->rcpt_list },
+		{ "SMTP_AUTH_USER", s->auth_user },
+		{ "SMTP_PROTOCOL", smtp_protocol(s) },
+		{ "SMTP_MESSAGE_ID", s->msg.id },
+		{ "SMTP_HOSTNAME", s->cfg->hostname },
+	};
+	size_t count = sizeof vars / sizeof vars[0];
+	char **env = calloc(count + 1, sizeof *env);
+
+	for (size_t i = 0; env != NULL && i < count; i++)
+		if ((env[i] = filter_env_var(vars[i][0], vars[i][1])) == NULL) {
+			filter_env_free(env);
+			env = NULL;
+		}
+	return env;
+}
+
+static void
+filter_env_free(char **env)
+{
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+bool
+smtp_filter(struct smtp_session *s, enum reply_id *refusal, char *reason,
+    size_t size)
+{
+	static char out_buf[SMTP_FILTER_HEADERS_MAX];
+	static char err_buf[SMTP_FILTER_STDERR_MAX];
+	struct run_capture out = { out_buf, sizeof out_buf, 0, false };
+	struct run_capture err = { err_buf, sizeof err_buf, 0, false };
+	struct run_spec spec = { .cmd = s->cfg->filter_cmd,
+	    .name = "smtpd-filter", .out = &out, .err = &err,
+	    .timeout_secs = s->cfg->opts.idle_secs };
+	const char *id = s->msg.id, *fault;
+	struct run child;
+	enum spool_status st;
+	int status;
+
+	*refusal = R_FILTER_TEMP;
+	reason[0] = '\0';
+	if ((spec.env = filter_env(s)) == NULL ||
+	    run_start(&child, &spec) == -1) {
+		log_warn("filter id=%s: unable to start %s", id, spec.cmd);
+		filter_env_free((char **)spec.env);
+		return false;
+	}
+	filter_env_free((char **)spec.env);
+	st = spool_msg_read(&s->msg.spool, 0, run_write, &child);
+	/* A filter may judge by the envelope alone and read nothing. */
+	if (st != SPOOL_OK && !child.stopped_reading)
+		log_warn("filter id=%s: writing the message: %s", id,
+		    spool_status_text(st));
+	status = run_finish(&child);
+	filter_reason(&err, reason, size);
+	if (status == -1) {
+		log_warnx("filter id=%s: %s took over %d s, killed", id,
+		    spec.cmd, spec.timeout_secs);
+		return false;
+	}
+	if (WIFSIGNALED(status)) {
+		log_warnx("filter id=%s: killed by signal %d", id,
+		    WTERMSIG(status));
+		return false;
+	}
+	if (WEXITSTATUS(status) == SMTP_FILTER_EX_REFUSE) {
+		*refusal = R_FILTER_REFUSED;
+		return false;
+	}
+	if (WEXITSTATUS(status) != 0) {
+		log_warnx("filter id=%s: %s exited %d: %s", id, spec.cmd,
+		    WEXITSTATUS(status), reason);
+		return false;
+	}
+	if (st != SPOOL_OK && !child.stopped_reading)
+		return false;
+	if (out.overflow) {
+		log_warnx("filter id=%s: printed over %d bytes of header", id,
+		    SMTP_FILTER_HEADERS_MAX);
+		return false;
+	}
+	if ((fault = filter_header_fault(out.buf, &out.len)) != NULL) {
+		log_warnx("filter id=%s: printed %s", id, fault);
+		return false;
+	}
+	reason[0] = '\0';
+	if (out.len == 0)
+		return true;
+	st = spool_msg_insert(&s->msg.spool, s->return_path_len, out.buf,
+	    out.len);
+	if (st != SPOOL_OK) {
+		log_warn("filter id=%s: adding its header: %s", id,
+		    spool_status_text(st));
+		*refusal = st == SPOOL_NOSPACE ? R_NOSPACE : R_TEMP_IO;
+		return false;
+	}
+	return true;
+}
