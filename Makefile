@@ -86,12 +86,17 @@ SBINDIR   := $(PREFIX)/sbin
 MANDIR    := $(PREFIX)/share/man/man8
 UNITDIR   := $(PREFIX)/lib/systemd/system
 XINETDDIR := /etc/xinetd.d
-# the TLS engine examples for -T (tls/); an edited .conf is kept
+# the TLS engine examples for -T (tls/), the spam filter hook for -f and
+# the fail2ban jail (mx/); an edited .conf or hook is kept
 TLSDIR    := /etc/mailservers
+F2BDIR    := /etc/fail2ban
 UNITS     := smtpd.socket smtpd@.service submission.socket \
              submission@.service pop3d.socket pop3d@.service
 XINETDS   := smtpd submission pop3d
 TLSFILES  := smtpd-starttls smtpd-starttls.conf pop3d-stls pop3d-stls.conf
+# mx/ source:installed name under TLSDIR
+MXFILES   := spamassassin:spamassassin \
+             fail2ban/jail.d/mailservers.conf:fail2ban-jail.conf
 
 .PHONY: all mutant run test check-sanitize check-portable valgrind bench bench-locks fuzz \
 	install uninstall clean
@@ -276,13 +281,23 @@ install: all
 	    case $$f in *.conf) [ -e $$t ] && continue; m=0644 ;; *) m=0755 ;; esac; \
 	    sed 's|/usr/local/sbin|$(SBINDIR)|g' tls/$$f >$$t && chmod $$m $$t \
 	        || exit 1; done
+	for p in $(MXFILES); do \
+	    f=$${p%%:*} t=$(DESTDIR)$(TLSDIR)/$${p#*:}; \
+	    [ -e $$t ] && continue; \
+	    case $$f in *.conf) m=0644 ;; *) m=0755 ;; esac; \
+	    install -m $$m mx/$$f $$t || exit 1; done
+	install -d $(DESTDIR)$(F2BDIR)/filter.d
+	install -m 0644 mx/fail2ban/filter.d/mailservers.conf \
+	    $(DESTDIR)$(F2BDIR)/filter.d/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(SBINDIR)/pop3d \
 	    $(DESTDIR)$(MANDIR)/smtpd.8 $(DESTDIR)$(MANDIR)/pop3d.8 \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
 	    $(XINETDS:%=$(DESTDIR)$(XINETDDIR)/%) \
-	    $(TLSFILES:%=$(DESTDIR)$(TLSDIR)/%)
+	    $(TLSFILES:%=$(DESTDIR)$(TLSDIR)/%) \
+	    $(foreach p,$(MXFILES),$(DESTDIR)$(TLSDIR)/$(lastword $(subst :, ,$(p)))) \
+	    $(DESTDIR)$(F2BDIR)/filter.d/mailservers.conf
 	-rmdir $(DESTDIR)$(TLSDIR) 2>/dev/null
 
 clean:

@@ -313,10 +313,13 @@ EOF
 	(cd "$dest" && find . -type f | sort) >"$BATS_TEST_TMPDIR/tree"
 	cat "$BATS_TEST_TMPDIR/tree"
 	diff -u - "$BATS_TEST_TMPDIR/tree" <<'EOF'
+./etc/fail2ban/filter.d/mailservers.conf
+./etc/mailservers/fail2ban-jail.conf
 ./etc/mailservers/pop3d-stls
 ./etc/mailservers/pop3d-stls.conf
 ./etc/mailservers/smtpd-starttls
 ./etc/mailservers/smtpd-starttls.conf
+./etc/mailservers/spamassassin
 ./etc/xinetd.d/pop3d
 ./etc/xinetd.d/smtpd
 ./etc/xinetd.d/submission
@@ -341,11 +344,15 @@ EOF
 	grep -qx 'ExecStart=/usr/sbin/smtpd -s /var/mail -p /etc/mail/passwd -T /etc/mailservers/smtpd-starttls' "$dest/usr/lib/systemd/system/submission@.service"
 	grep -qx 'exec = /usr/sbin/smtpd' "$dest/etc/mailservers/smtpd-starttls.conf"
 	[ -x "$dest/etc/mailservers/smtpd-starttls" ] && [ -x "$dest/etc/mailservers/pop3d-stls" ]
+	[ -x "$dest/etc/mailservers/spamassassin" ]
+	grep -q '^failregex' "$dest/etc/fail2ban/filter.d/mailservers.conf"
 	# an edited engine configuration survives a second install
 	echo '; edited' >>"$dest/etc/mailservers/smtpd-starttls.conf"
+	echo '# edited' >>"$dest/etc/mailservers/spamassassin"
 	env -u MAKEFLAGS -u MAKELEVEL make -C "$REPO" --no-print-directory -s \
 	    install DESTDIR="$dest" PREFIX=/usr >/dev/null
 	grep -qx '; edited' "$dest/etc/mailservers/smtpd-starttls.conf"
+	grep -qx '# edited' "$dest/etc/mailservers/spamassassin"
 	for page in "$dest"/usr/share/man/man8/*.8; do
 		run groff -man -ww -z "$page"
 		echo "$page: $output"
