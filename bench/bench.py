@@ -175,7 +175,12 @@ def workloads(args):
                    "append", os.path.join(run, "floor.mbox"), str(n),
                    str(size)), stdin=blocks,
                    setup=lambda run: our_spool(run)),
-               ours("smtpd", stdin, check=b"250 2.0.0")]
+               ours("smtpd", stdin, check=b"250 2.0.0"),
+               # a content filter (-f) that reads each message and says
+               # yes: what running one costs per message
+               ours("smtpd", stdin, check=b"250 2.0.0",
+                    name="ours, -f 'cat >/dev/null'",
+                    extra=("-f", "cat >/dev/null"))]
     s.smtp = (session, count)
     w.append(s)
 
