@@ -70,7 +70,7 @@ SMTPD_SRC  := $(filter-out smtpd/main.c,$(wildcard smtpd/*.c))
 POP3D_SRC  := $(filter-out pop3d/main.c,$(wildcard pop3d/*.c))
 TOOLS      := spooltool usertool linetool
 UNITS      := unit_line unit_md5 unit_users unit_quote unit_address unit_data \
-              unit_sasl unit_peer unit_passwd
+              unit_sasl unit_peer unit_passwd unit_headers
 
 LIBCOMMON := $(B)/libcommon.a
 LIBSPOOL  := $(B)/libspool.a
@@ -225,7 +225,7 @@ bench-locks: all
 # stops the run and leaves its input in build/fuzz/crash-*: make it a
 # regression transcript under t/.
 FUZZERS      := smtpd pop3d address mbox mbox_portable users aliases sasl \
-                base64
+                base64 headers
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_B       := build/fuzz
@@ -233,7 +233,7 @@ FUZZ_FLAGS   := -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -Wl,--wrap=sasl_delay
 FUZZ_LIB_SRC := $(COMMON_SRC) $(SPOOL_SRC)
 fuzz_sources  = fuzz/fuzz_$(1).c $(FUZZ_LIB_SRC) \
-    $(if $(filter smtpd address,$(1)),$(SMTPD_SRC)) \
+    $(if $(filter smtpd address headers,$(1)),$(SMTPD_SRC)) \
     $(if $(filter pop3d,$(1)),$(POP3D_SRC))
 
 $(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_LIB_SRC) $(SMTPD_SRC) \

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1
 rm -rf "$out"
-mkdir -p "$out"/{smtpd,pop3d,address,mbox,mbox_portable,users,aliases,sasl,base64}
+mkdir -p "$out"/{smtpd,pop3d,address,mbox,mbox_portable,users,aliases,sasl,base64,headers}
 crlf() { grep -v '^#' "$1" | sed 's/$/\r/'; }
 for f in t/smtpd/*.in; do crlf "$f" >"$out/smtpd/$(basename "$f")"; done
 for f in t/pop3d/*.in; do
@@ -31,3 +31,6 @@ printf '\x00\x10YWxpY2UgMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n' \
     >"$out/sasl/cram"
 printf 'Zm9vYmFy' >"$out/base64/a"
 printf 'Zm9vYg==' >"$out/base64/b"
+printf 'X-Spam-Status: No, score=0.0 required=5.0 tests=NONE\r\n\tautolearn=disabled\r\nX-Spam-Level: \r\n' \
+    >"$out/headers/spamassassin"
+printf 'X-A: 1\n\nX-B: 2' >"$out/headers/empty-line"

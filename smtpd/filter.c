@@ -18,70 +18,15 @@
 
 #include "common/log.h"
 #include "common/run.h"
+#include "smtpd/headers.h"
 #include "smtpd/smtpd.h"
 #include "spool/spool.h"
 
-/* RFC 5322 2.1.1: a line is at most 998 characters. */
-#define FILTER_LINE_MAX		998
-
-static const char *filter_header_fault(char *text, size_t *len);
 static void filter_reason(const struct run_capture *err, char *reason,
 	    size_t size);
 static char *filter_env_var(const char *name, const char *value);
 static char **filter_env(const struct smtp_session *s);
 static void filter_env_free(char **env);
-
-/*
- * Whether text is header lines (RFC 5322 2.2: "name: value", folded lines
- * starting with white space), at most FILTER_LINE_MAX each. CRLF ends
- * become LF and a last line without one gets it, in place (*len changes).
- * NULL when it is fine, else what is wrong, for the log.
- */
-static const char *
-filter_header_fault(char *text, size_t *len)
-{
-	size_t in = 0, out = 0;
-	bool field_seen = false;
-
-	while (in < *len) {
-		const char *nl = memchr(text + in, '\n', *len - in);
-		size_t end = nl != NULL ? (size_t)(nl - text) : *len;
-		size_t line = end - in, name = 0;
-
-		if (line > 0 && text[end - 1] == '\r')
-			line--;
-		if (line == 0)
-			return "an empty line";
-		if (line > FILTER_LINE_MAX)
-			return "a line over 998 characters";
-		if (text[in] == ' ' || text[in] == '\t') {
-			if (!field_seen)
-				return "a folded line before any field";
-			if (strspn(text + in, " \t") >= line)
-				return "a line of white space";
-		} else {
-			/* ftext: printable US-ASCII but ':' */
-			while (name < line && text[in + name] > ' ' &&
-			    text[in + name] < 0x7f && text[in + name] != ':')
-				name++;
-			if (name == 0 || name == line || text[in + name] != ':')
-				return "a line that is not a header field";
-			field_seen = true;
-		}
-		for (size_t i = in; i < in + line; i++) {
-			unsigned char c = (unsigned char)text[i];
-
-			if ((c < ' ' && c != '\t') || c == 0x7f)
-				return "a control character";
-		}
-		memmove(text + out, text + in, line);
-		out += line;
-		text[out++] = '\n';
-		in = end + 1;
-	}
-	*len = out;
-	return NULL;
-}
 
 /* The first line of stderr as reply text: printable ASCII, trimmed. */
 static void
@@ -152,9 +97,10 @@ bool
 smtp_filter(struct smtp_session *s, enum reply_id *refusal, char *reason,
     size_t size)
 {
-	static char out_buf[SMTP_FILTER_HEADERS_MAX];
+	static char out_buf[SMTP_FILTER_HEADERS_MAX + 1];
 	static char err_buf[SMTP_FILTER_STDERR_MAX];
-	struct run_capture out = { out_buf, sizeof out_buf, 0, false };
+	/* one byte spare: a last line without LF gets one */
+	struct run_capture out = { out_buf, sizeof out_buf - 1, 0, false };
 	struct run_capture err = { err_buf, sizeof err_buf, 0, false };
 	struct run_spec spec = { .cmd = s->cfg->filter_cmd,
 	    .name = "smtpd-filter", .out = &out, .err = &err,
@@ -206,7 +152,7 @@ smtp_filter(struct smtp_session *s, enum reply_id *refusal, char *reason,
 		    SMTP_FILTER_HEADERS_MAX);
 		return false;
 	}
-	if ((fault = filter_header_fault(out.buf, &out.len)) != NULL) {
+	if ((fault = header_lines_fault(out.buf, &out.len)) != NULL) {
 		log_warnx("filter id=%s: printed %s", id, fault);
 		return false;
 	}

@@ -33,6 +33,12 @@ load lib/helpers
 	[ "$status" -eq 0 ]
 }
 
+@test "smtpd content filter output: header lines checked, CRLF made LF" {
+	run "$BIN/unit_headers"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "smtpd DATA machine: terminators, dot-stuffing, every smuggling variant" {
 	run "$BIN/unit_data"
 	echo "$output"
