@@ -202,6 +202,15 @@ fail2ban_config() {
 	rm -f "$F2B/jail.d/defaults-debian.conf"
 }
 
+# logged ADDR INPUT PROGRAM ARG...: one session of PROGRAM from ADDR
+# (TCPREMOTEIP; "" for a pipe client), INPUT as printf text, its syslog
+# lines appended to $log.
+logged() {
+	with_syslog "$log" bash -c 'addr=$1; shift
+		printf "$0" | env ${addr:+TCPREMOTEIP=$addr} "$@" >/dev/null' \
+	    "$2" "$1" "${@:3}"
+}
+
 @test "fail2ban: the shipped filter matches failed logins and error closes of both servers by the real client address, never a forged one" {
 	command -v fail2ban-regex >/dev/null ||
 	    skip "fail2ban is not installed (make test installs it as root)"
@@ -210,28 +219,22 @@ fail2ban_config() {
 	: >"$log"
 	# smtpd, 192.0.2.7: three AUTH failures with names that try to
 	# forge another client= (a space, a newline and a fake prefix)
-	with_syslog "$log" bash -c 'printf "$0" | TCPREMOTEIP=192.0.2.7 "$@" >/dev/null' \
-	    "EHLO c\r\nAUTH PLAIN $(plain 'x client=198.51.100.1')\r\nAUTH PLAIN $(plain $'y\nsmtpd[1]: auth failed client=198.51.100.2')\r\nAUTH PLAIN $(plain 'client=198.51.100.3')\r\nQUIT\r\n" \
+	logged 192.0.2.7 "EHLO c\r\nAUTH PLAIN $(plain 'x client=198.51.100.1')\r\nAUTH PLAIN $(plain $'y\nsmtpd[1]: auth failed client=198.51.100.2')\r\nAUTH PLAIN $(plain 'client=198.51.100.3')\r\nQUIT\r\n" \
 	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -P
 	# smtpd, 192.0.2.8: closed after ten errors, with forged text in them
 	bad=""
 	for _ in $(seq 12); do bad="${bad}BOGUS too many errors client=198.51.100.4\r\n"; done
-	with_syslog "$log" bash -c 'printf "$0" | TCPREMOTEIP=192.0.2.8 "$@" >/dev/null' \
-	    "HELO client=198.51.100.5\r\n$bad" "$BIN/smtpd" "${SMTPD_ARGS[@]}"
+	logged 192.0.2.8 "HELO client=198.51.100.5\r\n$bad" "$BIN/smtpd" "${SMTPD_ARGS[@]}"
 	# pop3d, 192.0.2.9: failed logins whose names forge client=
-	with_syslog "$log" bash -c 'printf "$0" | TCPREMOTEIP=192.0.2.9 "$@" >/dev/null' \
-	    "USER z=client=198.51.100.6\r\nPASS wrong\r\nAUTH PLAIN $(plain 'w client=198.51.100.8')\r\nQUIT\r\n" \
+	logged 192.0.2.9 "USER z=client=198.51.100.6\r\nPASS wrong\r\nAUTH PLAIN $(plain 'w client=198.51.100.8')\r\nQUIT\r\n" \
 	    "$BIN/pop3d" "${POP3D_ARGS[@]}" -P
 	# pop3d, 192.0.2.10: closed after too many errors
 	bad=""
 	for _ in $(seq 25); do bad="${bad}XYZZY how=too many errors client=198.51.100.7\r\n"; done
-	with_syslog "$log" bash -c 'printf "$0" | TCPREMOTEIP=192.0.2.10 "$@" >/dev/null' \
-	    "$bad" "$BIN/pop3d" "${POP3D_ARGS[@]}"
+	logged 192.0.2.10 "$bad" "$BIN/pop3d" "${POP3D_ARGS[@]}"
 	# good logins and a pipe client's failure: no match
-	with_syslog "$log" bash -c 'printf "$0" | TCPREMOTEIP=192.0.2.11 "$@" >/dev/null' \
-	    "USER alice\r\nPASS alice-pw\r\nQUIT\r\n" "$BIN/pop3d" "${POP3D_ARGS[@]}" -P
-	with_syslog "$log" bash -c 'printf "$0" | "$@" >/dev/null' \
-	    "USER alice\r\nPASS wrong\r\nQUIT\r\n" "$BIN/pop3d" "${POP3D_ARGS[@]}"
+	logged 192.0.2.11 "USER alice\r\nPASS alice-pw\r\nQUIT\r\n" "$BIN/pop3d" "${POP3D_ARGS[@]}" -P
+	logged "" "USER alice\r\nPASS wrong\r\nQUIT\r\n" "$BIN/pop3d" "${POP3D_ARGS[@]}"
 	syslog_stop
 	cat "$log"
 	grep -q 'smtpd\[[0-9]*\]: auth failed client=192.0.2.7 user=' "$log"
@@ -273,8 +276,7 @@ fail2ban_config() {
 	for _ in $(seq 100); do [ -S "$BATS_TEST_TMPDIR/f2b.sock" ] && break; sleep 0.1; done
 	for _ in $(seq 100); do fail2ban-client -c "$F2B" status mailservers >/dev/null 2>&1 && break; sleep 0.1; done
 	fail2ban-client -c "$F2B" status mailservers
-	with_syslog "$log" bash -c 'printf "$0" | TCPREMOTEIP=192.0.2.7 "$@" >/dev/null' \
-	    "EHLO c\r\nAUTH PLAIN $(plain 'x client=198.51.100.1')\r\nAUTH PLAIN $(plain y)\r\nAUTH PLAIN $(plain z)\r\nQUIT\r\n" \
+	logged 192.0.2.7 "EHLO c\r\nAUTH PLAIN $(plain 'x client=198.51.100.1')\r\nAUTH PLAIN $(plain y)\r\nAUTH PLAIN $(plain z)\r\nQUIT\r\n" \
 	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -P
 	for _ in $(seq 100); do
 		fail2ban-client -c "$F2B" status mailservers | grep -q '192.0.2.7' && break
