@@ -16,7 +16,7 @@ exim4:exim4-daemon-light procmail:procmail lockfile:procmail
 flock:util-linux runuser:util-linux
 swaks:swaks msmtp:msmtp mpop:mpop fetchmail:fetchmail
 glusterfsd:glusterfs-server glusterfs:glusterfs-client
-spamd:spamassassin spamc:spamc tcpserver:ucspi-tcp fail2ban-regex:fail2ban
+spamd:spamd spamc:spamc tcpserver:ucspi-tcp fail2ban-regex:fail2ban
 unshare:util-linux
 "
 build_needs="cc:gcc /usr/include/crypt.h:libcrypt-dev"
