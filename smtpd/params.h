@@ -53,7 +53,7 @@
 #define SMTP_FILTER_HEADERS_MAX		16384
 /* Its stderr: the first line is the 554 reply's text, cut to this. */
 #define SMTP_FILTER_REASON_MAX		200
-/* What of its stderr is read (the rest is dropped unread, it is logged). */
+/* What of its stderr is kept (the rest is read and dropped). */
 #define SMTP_FILTER_STDERR_MAX		1024
 /*
  * The recipients, one per line, in one environment variable (Linux takes
