@@ -6,6 +6,8 @@
 #   make check-sanitize  the same suite, built with -fsanitize=address,undefined
 #   make check-portable  the scanner's tests on its portable path (no SSE2)
 #   make fuzz            each libFuzzer harness under fuzz/ for FUZZ_SECONDS
+#   make fuzz-campaign   a long run, merged into fuzz/corpus/ (fuzz/README.md)
+#   make test-musl       the suite against static musl binaries (CC=musl-gcc)
 #   make bench           speed against the floor and peer servers
 #   make bench-locks     what the locks cost; a GlusterFS spool
 #   make install         PREFIX (/usr/local) and DESTDIR honoured
@@ -43,6 +45,15 @@ VARIANT  := portable
 SANFLAGS :=
 PROG_LDFLAGS :=
 CPPFLAGS += -DSPOOL_SCAN_PORTABLE
+else ifneq ($(findstring musl,$(CC)),)
+# make CC=musl-gcc: fully static binaries on musl, for the smallest boxes
+# (Alpine, BusyBox images). crypt(3) is in musl's libc, but not in
+# Debian's build of it: scripts/musl-crypt.sh supplies musl's own.
+VARIANT  := musl
+SANFLAGS :=
+PROG_LDFLAGS := -static
+LDLIBS_CRYPT :=
+CRYPT_A  := build/musl/crypt/libcrypt.a
 else ifeq ($(DYNAMIC),1)
 VARIANT  := dyn
 SANFLAGS :=
@@ -61,7 +72,8 @@ WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 ALL_CPPFLAGS := -D_DEFAULT_SOURCE -I. $(CPPFLAGS)
 ALL_CFLAGS   := $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
-LDLIBS   := -lcrypt
+LDLIBS_CRYPT ?= -lcrypt
+LDLIBS   := $(LDLIBS_CRYPT)
 
 
 COMMON_SRC := $(wildcard common/*.c)
@@ -98,7 +110,8 @@ TLSFILES  := smtpd-starttls smtpd-starttls.conf pop3d-stls pop3d-stls.conf
 MXFILES   := spamassassin:spamassassin \
              fail2ban/jail.d/mailservers.conf:fail2ban-jail.conf
 
-.PHONY: all mutant run test check-sanitize check-portable valgrind bench bench-locks fuzz \
+.PHONY: all mutant run test test-musl check-sanitize check-portable valgrind bench bench-locks fuzz \
+	fuzz-campaign \
 	install uninstall clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
@@ -110,6 +123,9 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+build/musl/crypt/libcrypt.a: scripts/musl-crypt.sh
+	CC=$(CC) scripts/musl-crypt.sh $(@D)
+
 $(LIBCOMMON): $(COMMON_SRC:%.c=$(B)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 $(LIBSPOOL): $(SPOOL_SRC:%.c=$(B)/%.o)
@@ -119,24 +135,25 @@ $(LIBSMTPD): $(SMTPD_SRC:%.c=$(B)/%.o)
 $(LIBPOP3D): $(POP3D_SRC:%.c=$(B)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(BIN)/smtpd: $(B)/smtpd/main.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON)
+$(BIN)/smtpd: $(B)/smtpd/main.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON) $(CRYPT_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $(PROG_LDFLAGS) -o $@ $^ $(LDLIBS)
 ifeq ($(VARIANT),plain)
 	cp $@ smtpd/smtpd
 endif
 
-$(BIN)/pop3d: $(B)/pop3d/main.o $(LIBPOP3D) $(LIBSPOOL) $(LIBCOMMON)
+$(BIN)/pop3d: $(B)/pop3d/main.o $(LIBPOP3D) $(LIBSPOOL) $(LIBCOMMON) $(CRYPT_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $(PROG_LDFLAGS) -o $@ $^ $(LDLIBS)
 ifeq ($(VARIANT),plain)
 	cp $@ pop3d/pop3d
 endif
 
-$(BIN)/%: $(B)/t/tools/%.o $(LIBSPOOL) $(LIBCOMMON)
+$(BIN)/%: $(B)/t/tools/%.o $(LIBSPOOL) $(LIBCOMMON) $(CRYPT_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BIN)/unit_%: $(B)/t/unit/unit_%.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON)
+$(BIN)/unit_%: $(B)/t/unit/unit_%.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON) \
+    $(CRYPT_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -159,7 +176,7 @@ test:
 	bin=$$1 logs=$$2 scratch=$$3; \
 	rm -rf $$logs && mkdir -p $$logs && chmod 1777 $$logs; \
 	echo "BIN=$$bin bats $(TESTS)"; \
-	BIN=$$bin SANITIZE=$(SANITIZE) SAN_LOGS=$$logs \
+	BIN=$$bin SANITIZE=$(SANITIZE) VARIANT=$(VARIANT) SAN_LOGS=$$logs \
 	ASAN_OPTIONS=log_path=$$logs/asan:detect_leaks=1 \
 	UBSAN_OPTIONS=log_path=$$logs/ubsan:print_stacktrace=1:halt_on_error=1 \
 	    bats $(TESTS); status=$$?; \
@@ -181,6 +198,11 @@ test:
 
 check-sanitize:
 	$(MAKE) SANITIZE=1 test
+
+# The whole suite against fully static musl binaries (build/musl/bin)
+test-musl:
+	@scripts/need.sh musl
+	$(MAKE) CC=musl-gcc test
 
 # What reads mailbox sizes and lines: the spool's tests, the units and
 # pop3d's sessions.
@@ -207,7 +229,7 @@ valgrind:
 run:
 	@scripts/need.sh run
 	@$(MAKE) --no-print-directory all
-	scripts/run-demo.sh
+	scripts/run-demo.sh $(abspath $(BIN))
 
 # Speed against the floor and peer servers (bench/README.md); not a test.
 # make bench BENCH_ARGS=--quick for a short run.
@@ -225,7 +247,7 @@ bench-locks: all
 # stops the run and leaves its input in build/fuzz/crash-*: make it a
 # regression transcript under t/.
 FUZZERS      := smtpd pop3d address mbox mbox_portable users aliases sasl \
-                base64 headers
+                base64 headers data journal
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_B       := build/fuzz
@@ -233,7 +255,7 @@ FUZZ_FLAGS   := -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -Wl,--wrap=sasl_delay
 FUZZ_LIB_SRC := $(COMMON_SRC) $(SPOOL_SRC)
 fuzz_sources  = fuzz/fuzz_$(1).c $(FUZZ_LIB_SRC) \
-    $(if $(filter smtpd address headers,$(1)),$(SMTPD_SRC)) \
+    $(if $(filter smtpd address headers data,$(1)),$(SMTPD_SRC)) \
     $(if $(filter pop3d,$(1)),$(POP3D_SRC))
 
 $(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_LIB_SRC) $(SMTPD_SRC) \
@@ -248,18 +270,30 @@ $(FUZZ_B)/fuzz_mbox_portable: fuzz/fuzz_mbox.c fuzz/fuzz.h $(FUZZ_LIB_SRC)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -DSPOOL_SCAN_PORTABLE -std=c11 \
 	    $(FUZZ_FLAGS) -o $@ $(call fuzz_sources,mbox) $(LDLIBS)
 
+# The short pass (CI): from the committed corpus fuzz/corpus/ and the
+# seeds; what it finds stays in build/fuzz/corpus/.
 fuzz: $(FUZZERS:%=$(FUZZ_B)/fuzz_%)
 	fuzz/seed.sh $(FUZZ_B)/seeds
 	@for f in $(FUZZERS); do \
-	    mkdir -p $(FUZZ_B)/corpus/$$f && \
+	    mkdir -p $(FUZZ_B)/corpus/$$f fuzz/corpus/$$f && \
 	    echo "fuzz_$$f: $(FUZZ_SECONDS) s" && \
-	    $(FUZZ_B)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    $(FUZZ_B)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 	        -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/crash-$$f- \
-	        $(FUZZ_B)/corpus/$$f $(FUZZ_B)/seeds/$$f 2>$(FUZZ_B)/$$f.log \
+	        $(FUZZ_B)/corpus/$$f fuzz/corpus/$$f $(FUZZ_B)/seeds/$$f \
+	        2>$(FUZZ_B)/$$f.log \
 	        || { tail -n 40 $(FUZZ_B)/$$f.log; exit 1; }; \
 	    grep -E 'stat::number_of_executed_units|stat::peak_rss' \
 	        $(FUZZ_B)/$$f.log; \
 	done
+
+# The long run (fuzz/README.md): FUZZ_SECONDS per harness with FUZZ_JOBS
+# workers, merged into fuzz/corpus/ (commit it) and recorded in
+# fuzz/campaign.tsv and the README's table. FUZZ_ONLY="smtpd pop3d" picks.
+FUZZ_JOBS ?= 2
+FUZZ_ONLY ?= $(FUZZERS)
+fuzz-campaign: $(FUZZ_ONLY:%=$(FUZZ_B)/fuzz_%)
+	fuzz/seed.sh $(FUZZ_B)/seeds
+	fuzz/campaign.sh $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_ONLY)
 
 # The shipped service files name /usr/local/sbin; installed, they name
 # $(SBINDIR).

@@ -1,8 +1,14 @@
+/* glibc (libxcrypt) declares crypt(3) in <crypt.h>, musl in <unistd.h>. */
+#if defined(__has_include)
+#if __has_include(<crypt.h>)
 #include <crypt.h>
+#endif
+#endif
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "common/ascii.h"
 #include "common/log.h"

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1
 rm -rf "$out"
-mkdir -p "$out"/{smtpd,pop3d,address,mbox,mbox_portable,users,aliases,sasl,base64,headers}
+mkdir -p "$out"/{smtpd,pop3d,address,mbox,mbox_portable,users,aliases,sasl,base64,headers,data,journal}
 crlf() { grep -v '^#' "$1" | sed 's/$/\r/'; }
 for f in t/smtpd/*.in; do crlf "$f" >"$out/smtpd/$(basename "$f")"; done
 for f in t/pop3d/*.in; do
@@ -34,3 +34,12 @@ printf 'Zm9vYg==' >"$out/base64/b"
 printf 'X-Spam-Status: No, score=0.0 required=5.0 tests=NONE\r\n\tautolearn=disabled\r\nX-Spam-Level: \r\n' \
     >"$out/headers/spamassassin"
 printf 'X-A: 1\n\nX-B: 2' >"$out/headers/empty-line"
+# the byte machine: a framing byte, then DATA's text (the transcripts' bodies)
+i=0
+for f in t/smtpd/*.in; do
+	{ printf "\\00$((i % 3))"; crlf "$f" | sed -n '/^DATA\r$/,$p' | tail -n +2; } \
+	    >"$out/data/$((i++))"
+done
+printf 'spool-journal 1 begin ino=1234 before=0 after=77 head=46726f6d20 \n' \
+    >"$out/journal/begin"
+printf 'spool-journal 1 done ino=99 before=10 after=20 head=\n' >"$out/journal/done"

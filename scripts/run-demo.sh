@@ -3,9 +3,11 @@
 # user "demo" (password "demo") under demo/ (git-ignored), and serves SMTP
 # on 127.0.0.1:2525 and POP3 on 127.0.0.1:1100 through
 # systemd-socket-activate, one process per connection, in the foreground
-# until Ctrl-C. Ports can be changed with SMTP_PORT and POP3_PORT.
+# until Ctrl-C. Ports can be changed with SMTP_PORT and POP3_PORT. $1 is
+# the directory of the binaries to serve (make run gives its build's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BIN_DIR=${1:-$PWD/build/plain/bin}
 
 SMTP_PORT=${SMTP_PORT:-2525}
 POP3_PORT=${POP3_PORT:-1100}
@@ -41,10 +43,10 @@ stop() {
 trap stop INT TERM EXIT
 
 systemd-socket-activate -l "127.0.0.1:$SMTP_PORT" --accept --inetd \
-    "$PWD/smtpd/smtpd" "${args[@]}" 2>>"$DEMO/activate.log" &
+    "$BIN_DIR/smtpd" "${args[@]}" 2>>"$DEMO/activate.log" &
 pids+=($!)
 systemd-socket-activate -l "127.0.0.1:$POP3_PORT" --accept --inetd \
-    "$PWD/pop3d/pop3d" "${args[@]}" 2>>"$DEMO/activate.log" &
+    "$BIN_DIR/pop3d" "${args[@]}" 2>>"$DEMO/activate.log" &
 pids+=($!)
 
 cat <<MSG

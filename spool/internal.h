@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -207,5 +208,25 @@ spool_prefix_plain_start(const struct spool_prefix_state *s, char c)
  */
 int	spool_prefix_emit(const struct spool_prefix_state *s, int extra_gts,
 	    int (*emit)(void *ctx, const char *data, size_t len), void *ctx);
+
+/*
+ * journal.c's record, "spool-journal 1 STATE ino=N before=N after=N
+ * head=HEX", padded to JOURNAL_RECORD_MAX - 1 with a final LF; parsed
+ * strictly (fuzz_journal feeds the parser).
+ */
+#define JOURNAL_RECORD_MAX	(128 + 2 * SPOOL_HEAD_MAX)
+
+struct journal_record {
+	bool		begun;
+	uintmax_t	ino;
+	intmax_t	before;
+	intmax_t	after;
+	unsigned char	head[SPOOL_HEAD_MAX];
+	size_t		head_len;
+};
+
+size_t	journal_format(char *out, size_t outsize, bool begun, uintmax_t ino,
+	    off_t before, off_t after, const char *head, size_t head_len);
+bool	journal_parse(const char *text, struct journal_record *rec);
 
 #endif

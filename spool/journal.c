@@ -18,27 +18,12 @@
 #include "common/log.h"
 #include "spool/internal.h"
 
-#define JOURNAL_RECORD_MAX	(128 + 2 * SPOOL_HEAD_MAX)
-
-struct journal_record {
-	bool		begun;
-	uintmax_t	ino;
-	intmax_t	before;
-	intmax_t	after;
-	unsigned char	head[SPOOL_HEAD_MAX];
-	size_t		head_len;
-};
-
-static size_t journal_format(char *out, size_t outsize, bool begun,
-	    uintmax_t ino, off_t before, off_t after,
-	    const char *head, size_t head_len);
-static bool journal_parse(const char *text, struct journal_record *rec);
 static int journal_hex(int c);
 static void journal_mark_done(int jfd, const struct stat *st, off_t before,
 	    off_t after);
 static void journal_keep(int jfd, int *jfdp);
 
-static size_t
+size_t
 journal_format(char *out, size_t outsize, bool begun, uintmax_t ino,
     off_t before, off_t after, const char *head, size_t head_len)
 {
@@ -73,7 +58,7 @@ journal_hex(int c)
 }
 
 /* A record someone else wrote is untrusted text: parse it strictly. */
-static bool
+bool
 journal_parse(const char *text, struct journal_record *rec)
 {
 	char state[8];

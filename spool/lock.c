@@ -24,6 +24,7 @@
 
 #include "common/log.h"
 #include "spool/internal.h"
+#include "spool/statx.h"
 
 /*
  * make MUTANT=NAME builds with SPOOL_MUTANT_NAME defined: one guarantee

@@ -18,6 +18,9 @@ setup() {
 		echo "blfy:{BLF-CRYPT}$(mkpasswd -m bcrypt pw-blfy | sed 's/^\$2b\$/$2y$/')"
 		echo "crypt:{CRYPT}$(mkpasswd -m sha512crypt pw-crypt)"
 		echo "bare:$(mkpasswd -m sha256crypt pw-bare)"
+		# traditional DES and MD5-crypt, as old /etc/shadow lines have
+		echo "des:{CRYPT}$(mkpasswd -m des pw-des)"
+		echo "md5:{CRYPT}$(mkpasswd -m md5crypt pw-md5)"
 		echo "MixedCase:{plain}pw-mixed"
 		echo "empty:{PLAIN}"
 		echo "emptyclear:{CLEARTEXT}:1000:1000::/home/e:/bin/sh"
@@ -48,6 +51,8 @@ check() {
 	check blfy pw-blfy ok
 	check crypt pw-crypt ok
 	check bare pw-bare ok
+	check des pw-des ok
+	check md5 pw-md5 ok
 }
 
 @test "each scheme refuses a wrong password" {
@@ -60,6 +65,8 @@ check() {
 	check blf pw-bl wrong
 	check crypt "" wrong
 	check bare pw-bare2 wrong
+	check des pw-de wrong
+	check md5 pw-md wrong
 }
 
 @test "a hash is never accepted as the password" {
