@@ -41,11 +41,12 @@ out = [BEGIN, "",
        "| crashes | corpus | dates |",
        "|---|---|---|---|---|---|---|---|---|"]
 for (h, engine), r in rows.items():
-    hours = r["secs"] / 3600
+    took = "%.1f h" % (r["secs"] / 3600) if r["secs"] >= 3600 \
+        else "%.1f min" % (r["secs"] / 60)
     cov = "cov %s, ft %s" % (r["cov"], r["ft"]) if engine == "libFuzzer" \
         else r["cov"]
-    out.append("| %s | %s | %d | %.1f h | %s | %s | %d | %s | %s |" % (
-        h, engine, r["runs"], hours, "{:,}".format(r["execs"]), cov,
+    out.append("| %s | %s | %d | %s | %s | %s | %d | %s | %s |" % (
+        h, engine, r["runs"], took, "{:,}".format(r["execs"]), cov,
         r["crashes"], corpus(h) if engine == "libFuzzer" else "-",
         r["first"] if r["first"] == r["last"]
         else "%s to %s" % (r["first"], r["last"])))
