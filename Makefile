@@ -252,7 +252,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_B       := build/fuzz
 FUZZ_FLAGS   := -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all -Wl,--wrap=sasl_delay
+                -fno-sanitize-recover=all -Wl,--wrap=sasl_delay -Wl,--wrap=crypt
 FUZZ_LIB_SRC := $(COMMON_SRC) $(SPOOL_SRC)
 fuzz_sources  = fuzz/fuzz_$(1).c $(FUZZ_LIB_SRC) \
     $(if $(filter smtpd address headers data,$(1)),$(SMTPD_SRC)) \

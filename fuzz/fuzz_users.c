@@ -25,8 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (users_find(&u, upper) != users_find(&u, e->name))
 			abort();
 		/*
-		 * crypt(3) is slow: only PLAIN entries are checked here. An
-		 * empty secret never authenticates (SPEC 3).
+		 * crypt(3) is a stand-in here (fuzz.h): only PLAIN entries
+		 * are checked. An empty secret never authenticates (SPEC 3).
 		 */
 		if (e->scheme == USERS_PLAIN &&
 		    users_pass_verify(&u, e, e->secret, strlen(e->secret)) !=
