@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,42 @@ tls_handover(const char *cmd, const char *addr, const char *timestamp,
 	log_warn("starttls: unable to run %s", TLS_SHELL);
 }
 
+/*
+ * The record on TLS_STATE_FD, only if it is all there: tls_handover()
+ * writes it whole and closes the pipe before the exec, so a hand-over is
+ * readable to its end at once. Any other pipe on fd 3 (a fork server's,
+ * a supervisor's) may have a writer that never writes or never closes:
+ * its bytes are not waited for. -1 if the record is not complete.
+ */
+static ssize_t
+tls_read_finished(char *rec, size_t max)
+{
+	struct pollfd p = { .fd = TLS_STATE_FD, .events = POLLIN };
+	size_t have = 0;
+	char past;
+
+	for (;;) {
+		ssize_t n;
+		int ready;
+
+		while ((ready = poll(&p, 1, 0)) == -1 && errno == EINTR)
+			;
+		if (ready != 1)
+			return -1;
+		/* readable or hung up: this read does not block; past the
+		   record's room, only its end may follow */
+		while ((n = have < max ? read(TLS_STATE_FD, rec + have,
+		    max - have) : read(TLS_STATE_FD, &past, 1)) == -1 &&
+		    errno == EINTR)
+			;
+		if (n == 0)
+			return (ssize_t)have;
+		if (n == -1 || have == max)
+			return -1;
+		have += (size_t)n;
+	}
+}
+
 bool
 tls_resume(struct tls_state *st)
 {
@@ -95,7 +132,7 @@ tls_resume(struct tls_state *st)
 
 	if (fstat(TLS_STATE_FD, &sb) == -1 || !S_ISFIFO(sb.st_mode))
 		return false;
-	if ((n = io_read_upto(TLS_STATE_FD, rec, TLS_STATE_MAX)) <= 0)
+	if ((n = tls_read_finished(rec, TLS_STATE_MAX)) <= 0)
 		return false;
 	rec[n] = '\0';
 	for (int i = 0; i < 5; i++) {

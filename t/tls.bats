@@ -235,6 +235,41 @@ PY
 	echo "$output" | grep -q '^250-AUTH PLAIN LOGIN'
 }
 
+@test "a pipe on fd 3 that is no finished hand-over (its writer still holds it) does not hold up the greeting" {
+	# Found setting up AFL++ (fuzz/afl.sh): its fork server leaves a pipe
+	# on fd 3 in the child, and both servers waited on it forever before
+	# their greeting. A supervisor's notification pipe can do the same.
+	cat >"$BATS_TEST_TMPDIR/held.py" <<'PY'
+import os, subprocess, sys
+mode, argv = sys.argv[1], sys.argv[2:]
+hold = [os.open("/dev/null", os.O_RDONLY) for _ in range(2)]
+r, w = os.pipe()
+if mode == "part":
+    os.write(w, b"mailservers-tls-state 1\0")
+os.dup2(r, 3)
+try:
+    p = subprocess.run(argv, input=b"QUIT\r\n", stdout=subprocess.PIPE,
+                       pass_fds=(3,), timeout=10)
+except subprocess.TimeoutExpired:
+    sys.exit("no reply in 10 s: waiting on fd 3")
+sys.stdout.write(p.stdout.decode().replace("\r", ""))
+PY
+	for mode in empty part; do
+		run python3 "$BATS_TEST_TMPDIR/held.py" "$mode" "$BIN/smtpd" \
+		    "${SMTPD_ARGS[@]}"
+		echo "smtpd $mode: $output"
+		[ "$status" -eq 0 ]
+		echo "$output" | grep -q '^220 test.example ESMTP'
+		echo "$output" | grep -q '^221 '
+		run python3 "$BATS_TEST_TMPDIR/held.py" "$mode" "$BIN/pop3d" \
+		    "${POP3D_ARGS[@]}"
+		echo "pop3d $mode: $output"
+		[ "$status" -eq 0 ]
+		echo "$output" | grep -q '^+OK test.example POP3 ready'
+		echo "$output" | grep -q '^+OK Bye'
+	done
+}
+
 @test "the engine missing: the client gets the ready reply, then a clean close; the session is logged" {
 	PORT=$(free_port)
 	start_bg systemd-socket-activate -l "127.0.0.1:$PORT" --accept --inetd \
