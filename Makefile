@@ -7,6 +7,7 @@
 #   make check-portable  the scanner's tests on its portable path (no SSE2)
 #   make fuzz            each libFuzzer harness under fuzz/ for FUZZ_SECONDS
 #   make fuzz-campaign   a long run, merged into fuzz/corpus/ (fuzz/README.md)
+#   make fuzz-afl        AFL++ on the real binaries, an hour each
 #   make test-musl       the suite against static musl binaries (CC=musl-gcc)
 #   make bench           speed against the floor and peer servers
 #   make bench-locks     what the locks cost; a GlusterFS spool
@@ -54,6 +55,14 @@ SANFLAGS :=
 PROG_LDFLAGS := -static
 LDLIBS_CRYPT :=
 CRYPT_A  := build/musl/crypt/libcrypt.a
+else ifneq ($(findstring afl,$(CC)),)
+# make CC=afl-clang-fast: smtpd and pop3d instrumented for AFL++, with ASan
+# and UBSan, linked dynamically so that fuzz/afl.sh can preload
+# fuzz/afl/preload.c into them (make fuzz-afl)
+VARIANT  := afl
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+PROG_LDFLAGS :=
 else ifeq ($(DYNAMIC),1)
 VARIANT  := dyn
 SANFLAGS :=
@@ -111,7 +120,7 @@ MXFILES   := spamassassin:spamassassin \
              fail2ban/jail.d/mailservers.conf:fail2ban-jail.conf
 
 .PHONY: all mutant run test test-musl check-sanitize check-portable valgrind bench bench-locks fuzz \
-	fuzz-campaign \
+	fuzz-campaign fuzz-afl \
 	install uninstall clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
@@ -264,14 +273,14 @@ fuzz_sources  = fuzz/fuzz_$(1).c $(FUZZ_LIB_SRC) \
     $(if $(filter smtpd address headers data,$(1)),$(SMTPD_SRC)) \
     $(if $(filter pop3d,$(1)),$(POP3D_SRC))
 
-$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_LIB_SRC) $(SMTPD_SRC) \
+$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h fuzz/crypt_standin.h $(FUZZ_LIB_SRC) $(SMTPD_SRC) \
     $(POP3D_SRC)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -o $@ \
 	    $(call fuzz_sources,$*) $(LDLIBS)
 
 # fuzz_mbox on the portable scanner, as PORTABLE=1 builds it
-$(FUZZ_B)/fuzz_mbox_portable: fuzz/fuzz_mbox.c fuzz/fuzz.h $(FUZZ_LIB_SRC)
+$(FUZZ_B)/fuzz_mbox_portable: fuzz/fuzz_mbox.c fuzz/fuzz.h fuzz/crypt_standin.h $(FUZZ_LIB_SRC)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -DSPOOL_SCAN_PORTABLE -std=c11 \
 	    $(FUZZ_FLAGS) -o $@ $(call fuzz_sources,mbox) $(LDLIBS)
@@ -300,6 +309,21 @@ FUZZ_ONLY ?= $(FUZZERS)
 fuzz-campaign: $(FUZZ_ONLY:%=$(FUZZ_B)/fuzz_%)
 	fuzz/seed.sh $(FUZZ_B)/seeds
 	fuzz/campaign.sh $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_ONLY)
+
+# AFL++ on the real smtpd and pop3d, on stdin (fuzz/README.md): AFL_SECONDS
+# each, side by side, one core each; what AFL finds that adds coverage
+# goes into the libFuzzer corpus of the same program, and the runs into
+# fuzz/campaign.tsv. AFL_ONLY="smtpd" picks.
+AFL_SECONDS ?= 3600
+AFL_ONLY    ?= smtpd pop3d
+build/afl/preload.so: fuzz/afl/preload.c fuzz/crypt_standin.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
+fuzz-afl: build/afl/preload.so $(AFL_ONLY:%=$(FUZZ_B)/fuzz_%)
+	@scripts/need.sh afl
+	$(MAKE) CC=afl-clang-fast $(AFL_ONLY:%=build/afl/bin/%)
+	fuzz/seed.sh $(FUZZ_B)/seeds
+	fuzz/afl.sh $(AFL_SECONDS) $(AFL_ONLY)
 
 # The shipped service files name /usr/local/sbin; installed, they name
 # $(SBINDIR).

@@ -19,6 +19,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz/crypt_standin.h"
+
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char fuzz_dir_path[64];
@@ -94,31 +96,12 @@ __wrap_sasl_delay(const struct timespec *since, int msecs)
 	(void)msecs;
 }
 
-/*
- * crypt(3) was two thirds of a session harness's time (5000 SHA-512
- * rounds for every failed login, known user or not), and it is not our
- * code: here it is a cheap stand-in (-Wl,--wrap) that keeps what the
- * callers rely on, a string that starts like the setting and depends on
- * the key, or NULL for a setting crypt(3) refuses (none, or ':' in it).
- */
+/* crypt(3) is a stand-in (-Wl,--wrap; fuzz/crypt_standin.h). */
 char	*__wrap_crypt(const char *key, const char *setting);
 char *
 __wrap_crypt(const char *key, const char *setting)
 {
-	static char out[128];
-	const char *end = strrchr(setting, '$');
-	size_t head = end != NULL ? (size_t)(end - setting) + 1 : 2;
-	uint64_t h = 14695981039346656037u;	/* FNV-1a */
-
-	if (setting[0] == '\0' || strchr(setting, ':') != NULL ||
-	    head > sizeof out - 17 || strlen(setting) < head)
-		return NULL;
-	for (const char *k = key; *k != '\0'; k++)
-		h = (h ^ (unsigned char)*k) * 1099511628211u;
-	memcpy(out, setting, head);
-	snprintf(out + head, sizeof out - head, "%016llx",
-	    (unsigned long long)h);
-	return out;
+	return crypt_standin(key, setting);
 }
 
 #endif

@@ -1,5 +1,5 @@
 #!/bin/sh
-# need.sh test|ci|run|bench|musl: installs the Debian packages that make test
+# need.sh test|ci|run|bench|musl|afl: installs the Debian packages that make test
 # (CI's further stages, make run, make bench) need and this machine lacks,
 # quietly, when run as root; otherwise names them and the command that
 # would install them, and goes on (the tests that need a missing program
@@ -25,6 +25,8 @@ ci_needs="make:make clang:clang valgrind:valgrind"
 run_needs="systemd-socket-activate:systemd curl:curl runuser:util-linux"
 # make test-musl: musl-gcc, and curl for musl's crypt source
 musl_needs="musl-gcc:musl-tools curl:curl"
+# make fuzz-afl
+afl_needs="afl-fuzz:afl++ afl-clang-fast:afl++ clang:clang"
 # make bench installs its peer servers itself (bench/peers.py)
 bench_needs="python3:python3 mkpasswd:whois /usr/bin/time:time"
 
@@ -32,9 +34,10 @@ case "${1:-test}" in
 test) needs="$build_needs $test_needs" ;;
 ci) needs="$build_needs $test_needs $ci_needs $musl_needs" ;;
 musl) needs="$build_needs $musl_needs" ;;
+afl) needs="$build_needs $afl_needs" ;;
 run) needs="$build_needs $run_needs" ;;
 bench) needs="$build_needs $bench_needs" ;;
-*) echo "usage: $0 test|ci|run|bench|musl" >&2; exit 64 ;;
+*) echo "usage: $0 test|ci|run|bench|musl|afl" >&2; exit 64 ;;
 esac
 
 missing=
