@@ -319,8 +319,9 @@ AFL_ONLY    ?= smtpd pop3d
 build/afl/preload.so: fuzz/afl/preload.c fuzz/crypt_standin.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
-fuzz-afl: build/afl/preload.so $(AFL_ONLY:%=$(FUZZ_B)/fuzz_%)
+fuzz-afl:
 	@scripts/need.sh afl
+	$(MAKE) build/afl/preload.so $(AFL_ONLY:%=$(FUZZ_B)/fuzz_%)
 	$(MAKE) CC=afl-clang-fast $(AFL_ONLY:%=build/afl/bin/%)
 	fuzz/seed.sh $(FUZZ_B)/seeds
 	fuzz/afl.sh $(AFL_SECONDS) $(AFL_ONLY)

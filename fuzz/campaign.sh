@@ -43,7 +43,7 @@ for h in "$@"; do
 	    "$B/campaign/$h" "$B/seeds/$h" >"$B/merge-$h.log" 2>&1
 	rm -rf "fuzz/corpus/$h"
 	mv "$B/merged/$h" "fuzz/corpus/$h"
-	echo "  corpus: $(ls "fuzz/corpus/$h" | wc -l) inputs, $(du -sk "fuzz/corpus/$h" | cut -f1) KB"
+	echo "  corpus: $(ls "fuzz/corpus/$h" | wc -l) inputs, $(( $(cat "fuzz/corpus/$h"/* | wc -c) / 1024 )) KB"
 	if [ "$status" -ne 0 ]; then
 		tail -n 40 "$log"
 		exit "$status"

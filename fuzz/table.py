@@ -2,8 +2,8 @@
 """table.py TSV README: the campaign table of fuzz/README.md, from the runs
 in TSV (one row per run; campaign.sh and afl.sh append them): per harness
 and engine, the runs, the time and executions summed, the coverage of the
-last run (libFuzzer cov/ft; AFL++ the bitmap share), crashes summed, and
-the size of the committed corpus. Written between the README's markers."""
+last run (libFuzzer cov/ft; AFL++ the bitmap share and edges), crashes
+summed (AFL++: hangs too), and the size of the committed corpus. Written between the README's markers."""
 import collections
 import os
 import sys
@@ -24,7 +24,9 @@ with open(tsv) as f:
         r["secs"] += int(secs)
         r["execs"] += int(execs)
         r["cov"], r["ft"], r["last"] = cov, ft, date
-        r["crashes"] += sum(int(x) for x in crashes.split("/")[-1:])
+        # libFuzzer's oom/timeout/crash; AFL++'s 0/hangs/crashes: a hang
+        # there is a finding, a libFuzzer timeout is one too
+        r["crashes"] += sum(int(x) for x in crashes.split("/")[1:])
 
 
 def corpus(h):
@@ -38,13 +40,13 @@ def corpus(h):
 
 out = [BEGIN, "",
        "| harness | engine | runs | time | executions | coverage (last run) "
-       "| crashes | corpus | dates |",
+       "| crashes, hangs | corpus | dates |",
        "|---|---|---|---|---|---|---|---|---|"]
 for (h, engine), r in rows.items():
     took = "%.1f h" % (r["secs"] / 3600) if r["secs"] >= 3600 \
         else "%.1f min" % (r["secs"] / 60)
     cov = "cov %s, ft %s" % (r["cov"], r["ft"]) if engine == "libFuzzer" \
-        else r["cov"]
+        else "bitmap %s, %s edges" % (r["cov"], r["ft"])
     out.append("| %s | %s | %d | %s | %s | %s | %d | %s | %s |" % (
         h, engine, r["runs"], took, "{:,}".format(r["execs"]), cov,
         r["crashes"], corpus(h) if engine == "libFuzzer" else "-",

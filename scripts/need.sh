@@ -32,7 +32,7 @@ bench_needs="python3:python3 mkpasswd:whois /usr/bin/time:time"
 
 case "${1:-test}" in
 test) needs="$build_needs $test_needs" ;;
-ci) needs="$build_needs $test_needs $ci_needs $musl_needs" ;;
+ci) needs="$build_needs $test_needs $ci_needs $musl_needs $afl_needs" ;;
 musl) needs="$build_needs $musl_needs" ;;
 afl) needs="$build_needs $afl_needs" ;;
 run) needs="$build_needs $run_needs" ;;
