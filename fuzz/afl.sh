@@ -20,7 +20,8 @@
 # run every input AFL kept is replayed with leak checking on (AFL runs
 # without it), the inputs that add coverage to the libFuzzer harness are
 # merged into fuzz/corpus/PROGRAM, and the run is added to
-# fuzz/campaign.tsv. Crashes and hangs stay in build/afl/PROGRAM/.
+# fuzz/campaign.tsv. Crashes and hangs stay in build/afl/PROGRAM/; a
+# crash fails the run, and so does a hang that hangs again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=$1
@@ -69,6 +70,18 @@ argv() {
 	esac
 }
 
+# replay PROGRAM FILE: one run on FILE, as AFL ran it, with leak checks;
+# 86 for a sanitizer report, 124 past 10 s
+replay() {
+	local w=$shm/$1
+	# shellcheck disable=SC2046
+	FUZZ_SPOOL=$w/spool FUZZ_SPOOL_TEMPLATE=$w/template \
+	LD_PRELOAD=$root/build/afl/preload.so \
+	ASAN_OPTIONS=detect_leaks=1:exitcode=86 \
+	UBSAN_OPTIONS=halt_on_error=1:exitcode=86 \
+	    timeout 10 $(argv "$1") <"$2" >/dev/null
+}
+
 dict() { case $1 in smtpd) echo fuzz/afl/smtp.dict ;; pop3d) echo fuzz/afl/pop3.dict ;; esac; }
 
 # one afl-fuzz per program, in the background
@@ -108,11 +121,7 @@ for p in "$@"; do
 	# what AFL ran without leak checking, again with it; a report fails
 	leaks=0
 	for f in "$out"/queue/id:*; do
-		FUZZ_SPOOL=$w/spool FUZZ_SPOOL_TEMPLATE=$w/template \
-		LD_PRELOAD=$root/build/afl/preload.so \
-		ASAN_OPTIONS=detect_leaks=1:exitcode=86 \
-		UBSAN_OPTIONS=halt_on_error=1:exitcode=86 \
-		    $(argv "$p") <"$f" >/dev/null 2>"build/afl/$p/replay.err" ||
+		replay "$p" "$f" 2>"build/afl/$p/replay.err" ||
 		    { [ $? -ne 86 ] || { leaks=$((leaks + 1));
 		      cp "$f" "build/afl/$p/report-$(basename "$f")";
 		      cat "build/afl/$p/replay.err"; }; }
@@ -120,6 +129,17 @@ for p in "$@"; do
 	echo "  replayed $(ls "$out/queue" | grep -c '^id:') inputs with leak" \
 	    "checking: $leaks reports"
 	[ "$leaks" -eq 0 ] || status=1
+	# A hang is an input over AFL's 2 s once, which a loaded machine can
+	# cause (the first hour-long run saved three that never hung again):
+	# it fails the run if it takes over 10 s when run again alone.
+	again=0
+	for f in "$out"/hangs/id:*; do
+		[ -e "$f" ] || continue
+		replay "$p" "$f" 2>/dev/null || [ $? -ne 124 ] ||
+		    again=$((again + 1))
+	done
+	echo "  hangs saved: $hangs; hanging again: $again"
+	[ "$crashes" -eq 0 ] && [ "$again" -eq 0 ] || status=1
 
 	# into the libFuzzer corpus, where it adds coverage
 	n=$(ls "fuzz/corpus/$p" | wc -l)
@@ -130,7 +150,6 @@ for p in "$@"; do
 	rm -rf "fuzz/corpus/$p"
 	mv "build/afl/$p/merged" "fuzz/corpus/$p"
 	echo "  libFuzzer corpus: $n -> $(ls "fuzz/corpus/$p" | wc -l) inputs"
-	[ "$crashes" -eq 0 ] && [ "$hangs" -eq 0 ] || status=1
 done
 fuzz/table.py "$tsv" fuzz/README.md
 exit "$status"
