@@ -71,14 +71,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.conn.client = "fuzz";
 	s.conn.sasl.plaintext = size > 0 && (data[0] & 1);
 	s.conn.sasl.cram_md5 = size > 0 && (data[0] & 2);
-	s.mailboxes = (struct nameset){ .names = mailboxes,
+	s.txn.mailboxes = (struct nameset){ .names = mailboxes,
 	    .max = cfg.users.count + 1 };
-	s.remote = remote;
+	s.txn.remote = remote;
+	s.txn.mailbox_limit = cfg.users.count + 1;
 	line_init(&s.conn.in, fd, cfg.opts.idle_secs);
 	reply_init(&s.conn.out, devnull, cfg.opts.idle_secs);
 	s.conn.in.before_block = reply_flush_hook;
 	s.conn.in.before_block_arg = &s.conn.out;
-	smtp_transaction_reset(&s);
+	smtp_txn_over(&s);
 	smtp_session_run(&s);
 	close(fd);
 	return 0;

@@ -249,3 +249,9 @@ address_parse_path(const char *s, bool utf8, bool allow_no_domain,
 	out->text[i - local_start] = '\0';
 	return i + 1;
 }
+
+const char *
+smtp_log_path(const struct smtp_path *p, char *buf, size_t size)
+{
+	return log_escape(buf, size, p->text, strlen(p->text));
+}

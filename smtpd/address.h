@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/log.h"
 #include "smtpd/params.h"
 
 struct smtp_path {
@@ -29,5 +30,9 @@ struct smtp_path {
  */
 size_t	address_parse_path(const char *s, bool utf8, bool allow_no_domain,
 	    struct smtp_path *out);
+
+/* A path as a log field value, escaped into buf (common/log.h): buf. */
+#define SMTP_LOG_PATH_SIZE	LOG_ESCAPED_SIZE(SMTP_PATH_MAX)
+const char *smtp_log_path(const struct smtp_path *p, char *buf, size_t size);
 
 #endif

@@ -18,11 +18,10 @@
 static bool smtp_greet(struct smtp_session *s, char *arg, bool esmtp);
 static const char *smtp_skip_prefix(const char *arg, const char *prefix);
 static bool smtp_xtext_valid(const char *p);
-static enum reply_id smtp_mail_params(struct smtp_session *s, char *params);
+static enum reply_id smtp_mail_params(const struct smtp_session *s,
+	    char *params, bool *utf8);
 static bool smtp_domain_is_local(const struct smtpd_config *cfg,
 	    const struct smtp_path *p);
-static bool smtp_remote_known(const struct smtp_session *s,
-	    const char *addr);
 static enum reply_id smtp_rcpt_add(struct smtp_session *s, const char *name);
 static enum reply_id smtp_rcpt_resolve(struct smtp_session *s,
 	    const struct smtp_path *p);
@@ -47,7 +46,7 @@ smtp_greet(struct smtp_session *s, char *arg, bool esmtp)
 			return false;
 	memcpy(s->helo, arg, len + 1);
 	s->esmtp = esmtp;
-	smtp_transaction_reset(s);
+	smtp_txn_over(s);
 	return true;
 }
 
@@ -120,7 +119,7 @@ smtp_xtext_valid(const char *p)
 
 /* RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8, RFC 4954 AUTH. */
 static enum reply_id
-smtp_mail_params(struct smtp_session *s, char *params)
+smtp_mail_params(const struct smtp_session *s, char *params, bool *utf8)
 {
 	for (char *p = strtok(params, " "); p != NULL; p = strtok(NULL, " ")) {
 		if (!s->esmtp)
@@ -140,7 +139,7 @@ smtp_mail_params(struct smtp_session *s, char *params)
 		    strcasecmp(p, "BODY=8BITMIME") == 0) {
 			continue;
 		} else if (strcasecmp(p, "SMTPUTF8") == 0) {
-			s->utf8 = true;
+			*utf8 = true;
 		} else if (strncasecmp(p, "AUTH=", 5) == 0) {
 			/* RFC 4954 5: noted, not trusted; never relayed on. */
 			if (!smtp_xtext_valid(p + 5))
@@ -158,24 +157,22 @@ smtp_cmd_mail(struct smtp_session *s, char *arg)
 	const char *path = smtp_skip_prefix(arg, "FROM:");
 	struct smtp_path p;
 	enum reply_id r;
+	bool utf8 = false;
 	size_t n;
 
 	/* Whatever refuses it, the RCPTs pipelined after it get 503s. */
-	smtp_transaction_refused(s);
+	txn_refuse(&s->txn);
 	if (path == NULL)
 		return R_SYNTAX;
 	/* The path is parsed with UTF-8 allowed, then again if not asked. */
 	if ((n = address_parse_path(path, true, false, &p)) == 0 ||
 	    (path[n] != '\0' && path[n] != ' '))
 		return R_SYNTAX_SENDER;
-	if ((r = smtp_mail_params(s, (char *)path + n)) != R_MAIL_OK) {
-		s->utf8 = false;
+	if ((r = smtp_mail_params(s, (char *)path + n, &utf8)) != R_MAIL_OK)
 		return r;
-	}
-	if (!s->utf8 && address_parse_path(path, false, false, &p) == 0)
+	if (!utf8 && address_parse_path(path, false, false, &p) == 0)
 		return R_SYNTAX_SENDER;
-	s->sender = p;
-	s->txn_refused = false;
+	txn_begin(&s->txn, &p, utf8, s->helo, s->auth_user, smtp_protocol(s));
 	smtp_set_state(s, SMTP_ST_MAIL);
 	return R_MAIL_OK;
 }
@@ -203,17 +200,18 @@ smtp_rcpt_add(struct smtp_session *s, const char *name)
 		[ALIASES_LOOP] = "loop", [ALIASES_UNKNOWN] = "unknown target",
 		[ALIASES_TOO_DEEP] = "nested too deep",
 	};
+	struct nameset *mailboxes = &s->txn.mailboxes;
 	const struct users_entry *e;
-	size_t before = s->mailboxes.count;
+	size_t before = mailboxes->count;
 	const char *bad = "";
 	enum aliases_status st;
 
-	st = aliases_expand(&s->cfg->aliases, &s->cfg->users, name,
-	    &s->mailboxes, &bad);
+	st = aliases_expand(&s->cfg->aliases, &s->cfg->users, name, mailboxes,
+	    &bad);
 	if (st == ALIASES_OK)
 		return R_RCPT_OK;
 	if (st != ALIASES_NOT_ALIAS) {
-		s->mailboxes.count = before;
+		mailboxes->count = before;
 		log_warnx("aliases: %s at %s, expanding %s: fix the aliases "
 		    "file", why[st], bad, name);
 		return R_ALIAS_ERROR;
@@ -221,7 +219,7 @@ smtp_rcpt_add(struct smtp_session *s, const char *name)
 	if ((e = users_find(&s->cfg->users, name)) == NULL)
 		return R_NOUSER;
 	/* it has room for every user and "postmaster" */
-	(void)nameset_add(&s->mailboxes, e->name);
+	(void)nameset_add(mailboxes, e->name);
 	return R_RCPT_OK;
 }
 
@@ -255,73 +253,58 @@ smtp_rcpt_resolve(struct smtp_session *s, const struct smtp_path *p)
 		return R_NOUSER;
 	log_warnx("mail for postmaster goes to the spool file postmaster: "
 	    "give it an alias or a user");
-	(void)nameset_add(&s->mailboxes, "postmaster");
+	(void)nameset_add(&s->txn.mailboxes, "postmaster");
 	return R_RCPT_OK;
 }
 
-static bool
-smtp_remote_known(const struct smtp_session *s, const char *addr)
-{
-	for (size_t i = 0; i < s->remote_count; i++)
-		if (strcmp(s->remote[i], addr) == 0)
-			return true;
-	return false;
-}
-
+/*
+ * The path's domain decides: another domain only for an authenticated
+ * client with -x (SPEC 3), else a local name as smtp_rcpt_resolve finds
+ * it, within what one delivery can hold open.
+ */
 enum reply_id
 smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 {
 	const char *path = smtp_skip_prefix(arg, "TO:");
+	struct smtp_txn *t = &s->txn;
 	char safe[SMTP_LOG_PATH_SIZE];
 	struct smtp_path p;
 	enum reply_id r;
-	size_t n, before = s->mailboxes.count;
+	size_t n, before = t->mailboxes.count;
+	bool remote;
 
 	/* Until one is taken, a pipelined DATA gets a 503 echo. */
-	if (s->rcpt_count == 0)
-		smtp_transaction_refused(s);
+	if (t->rcpt_count == 0)
+		txn_refuse(t);
 	if (path == NULL)
 		return R_SYNTAX;
-	if ((n = address_parse_path(path, s->utf8, true, &p)) == 0 || p.null)
+	if ((n = address_parse_path(path, t->utf8, true, &p)) == 0 || p.null)
 		return R_SYNTAX_RCPT;
 	if (path[n] != '\0')
 		return path[n] == ' ' && s->esmtp ? R_PARAM : R_SYNTAX_RCPT;
-	if (s->rcpt_count >= s->cfg->max_rcpts)
+	if (t->rcpt_count >= s->cfg->max_rcpts || !txn_rcpt_fits(t, p.text))
 		return R_TOO_MANY_RCPTS;
-	/* what the filter's environment can carry (params.h) */
-	if (s->rcpt_list != NULL &&
-	    s->rcpt_list_len + strlen(p.text) + 2 > SMTP_FILTER_RCPTS_MAX)
-		return R_TOO_MANY_RCPTS;
-	if (p.domain[0] != '\0' && !smtp_domain_is_local(s->cfg, &p)) {
-		/* SPEC 3: only for an authenticated client, and with -x. */
-		if (s->auth_user[0] == '\0' || s->cfg->relay_cmd == NULL) {
-			log_info("reject client=%s rcpt=<%s>: relay denied",
-			    s->conn.client, smtp_log_path(&p, safe, sizeof safe));
-			return R_RELAY;
-		}
-		if (!smtp_remote_known(s, p.text))
-			strcpy(s->remote[s->remote_count++], p.text);
-	} else if ((r = smtp_rcpt_resolve(s, &p)) != R_RCPT_OK) {
+	remote = p.domain[0] != '\0' && !smtp_domain_is_local(s->cfg, &p);
+	if (remote && (s->auth_user[0] == '\0' || s->cfg->relay_cmd == NULL)) {
+		log_info("reject client=%s rcpt=<%s>: relay denied",
+		    s->conn.client, smtp_log_path(&p, safe, sizeof safe));
+		return R_RELAY;
+	}
+	if (!remote && (r = smtp_rcpt_resolve(s, &p)) != R_RCPT_OK) {
 		if (r == R_NOUSER)
 			log_info("reject client=%s rcpt=<%s>: no such user",
 			    s->conn.client, smtp_log_path(&p, safe, sizeof safe));
 		return r;
-	} else if (s->mailboxes.count > s->mailbox_limit) {
+	}
+	if (t->mailboxes.count > t->mailbox_limit) {
 		/* SPEC 3: refused now, not accepted and deferred for ever */
-		s->mailboxes.count = before;
+		t->mailboxes.count = before;
 		log_info("reject client=%s rcpt=<%s>: more than %zu mailboxes "
 		    "for one message", s->conn.client,
-		    smtp_log_path(&p, safe, sizeof safe), s->mailbox_limit);
+		    smtp_log_path(&p, safe, sizeof safe), t->mailbox_limit);
 		return R_TOO_MANY_RCPTS;
 	}
-	s->rcpt_count++;
-	s->txn_refused = false;
-	if (s->rcpt_count == 1)
-		strcpy(s->first_rcpt, p.text);
-	if (s->rcpt_list != NULL)
-		s->rcpt_list_len += (size_t)snprintf(s->rcpt_list +
-		    s->rcpt_list_len, SMTP_FILTER_RCPTS_MAX - s->rcpt_list_len,
-		    "%s%s", s->rcpt_list_len > 0 ? "\n" : "", p.text);
+	txn_add_rcpt(t, p.text, remote);
 	smtp_set_state(s, SMTP_ST_RCPT);
 	return R_RCPT_OK;
 }
@@ -330,7 +313,7 @@ enum reply_id
 smtp_cmd_rset(struct smtp_session *s, char *arg)
 {
 	(void)arg;
-	smtp_transaction_reset(s);
+	smtp_txn_over(s);
 	return R_DONE;
 }
 

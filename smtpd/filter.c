@@ -19,13 +19,15 @@
 #include "common/log.h"
 #include "common/run.h"
 #include "smtpd/headers.h"
+#include "smtpd/message.h"
 #include "smtpd/smtpd.h"
 #include "spool/spool.h"
 
 static void filter_reason(const struct run_capture *err, char *reason,
 	    size_t size);
 static char *filter_env_var(const char *name, const char *value);
-static char **filter_env(const struct smtp_session *s);
+static char **filter_env(const struct smtpd_config *cfg,
+	    const struct conn *conn, const struct smtp_txn *t);
 static void filter_env_free(char **env);
 
 /* The first line of stderr as reply text: printable ASCII, trimmed. */
@@ -61,18 +63,19 @@ filter_env_var(const char *name, const char *value)
 
 /* SPEC 9: the session, and a PATH; nothing inherited. */
 static char **
-filter_env(const struct smtp_session *s)
+filter_env(const struct smtpd_config *cfg, const struct conn *conn,
+    const struct smtp_txn *t)
 {
 	const char *const vars[][2] = {
 		{ "PATH", SMTP_FILTER_PATH },
-		{ "SMTP_CLIENT_ADDR", s->conn.peer.addr },
-		{ "SMTP_HELO", s->helo },
-		{ "SMTP_SENDER", s->sender.null ? "" : s->sender.text },
-		{ "SMTP_RECIPIENTS", s->rcpt_list },
-		{ "SMTP_AUTH_USER", s->auth_user },
-		{ "SMTP_PROTOCOL", smtp_protocol(s) },
-		{ "SMTP_MESSAGE_ID", s->msg.id },
-		{ "SMTP_HOSTNAME", s->cfg->hostname },
+		{ "SMTP_CLIENT_ADDR", conn->peer.addr },
+		{ "SMTP_HELO", t->helo },
+		{ "SMTP_SENDER", t->sender.null ? "" : t->sender.text },
+		{ "SMTP_RECIPIENTS", t->rcpt_list },
+		{ "SMTP_AUTH_USER", t->auth_user },
+		{ "SMTP_PROTOCOL", t->protocol },
+		{ "SMTP_MESSAGE_ID", t->msg.id },
+		{ "SMTP_HOSTNAME", cfg->hostname },
 	};
 	size_t count = sizeof vars / sizeof vars[0];
 	char **env = calloc(count + 1, sizeof *env);
@@ -94,38 +97,39 @@ filter_env_free(char **env)
 }
 
 bool
-smtp_filter(struct smtp_session *s, enum reply_id *refusal, char *reason,
-    size_t size)
+smtp_filter(const struct smtpd_config *cfg, const struct conn *conn,
+    const struct smtp_txn *t, struct spool_msg *msg,
+    struct smtp_outcome *outcome)
 {
 	static char out_buf[SMTP_FILTER_HEADERS_MAX + 1];
 	static char err_buf[SMTP_FILTER_STDERR_MAX];
 	/* one byte spare: a last line without LF gets one */
 	struct run_capture out = { out_buf, sizeof out_buf - 1, 0, false };
 	struct run_capture err = { err_buf, sizeof err_buf, 0, false };
-	struct run_spec spec = { .cmd = s->cfg->filter_cmd,
+	struct run_spec spec = { .cmd = cfg->filter_cmd,
 	    .name = "smtpd-filter", .out = &out, .err = &err,
-	    .timeout_secs = s->cfg->opts.idle_secs };
-	const char *id = s->msg.id, *fault;
+	    .timeout_secs = cfg->opts.idle_secs };
+	const char *id = t->msg.id, *fault;
 	struct run child;
 	enum spool_status st;
 	int status;
 
-	*refusal = R_FILTER_TEMP;
-	reason[0] = '\0';
-	if ((spec.env = filter_env(s)) == NULL ||
+	outcome->refusal = R_FILTER_TEMP;
+	outcome->reason[0] = '\0';
+	if ((spec.env = filter_env(cfg, conn, t)) == NULL ||
 	    run_start(&child, &spec) == -1) {
 		log_warn("filter id=%s: unable to start %s", id, spec.cmd);
 		filter_env_free((char **)spec.env);
 		return false;
 	}
 	filter_env_free((char **)spec.env);
-	st = spool_msg_read(&s->msg.spool, 0, run_write, &child);
+	st = spool_msg_read(msg, 0, run_write, &child);
 	/* A filter may judge by the envelope alone and read nothing. */
 	if (st != SPOOL_OK && !child.stopped_reading)
 		log_warn("filter id=%s: writing the message: %s", id,
 		    spool_status_text(st));
 	status = run_finish(&child);
-	filter_reason(&err, reason, size);
+	filter_reason(&err, outcome->reason, sizeof outcome->reason);
 	if (status == -1) {
 		log_warnx("filter id=%s: %s took over %d s, killed", id,
 		    spec.cmd, spec.timeout_secs);
@@ -137,12 +141,12 @@ smtp_filter(struct smtp_session *s, enum reply_id *refusal, char *reason,
 		return false;
 	}
 	if (WEXITSTATUS(status) == SMTP_FILTER_EX_REFUSE) {
-		*refusal = R_FILTER_REFUSED;
+		outcome->refusal = R_FILTER_REFUSED;
 		return false;
 	}
 	if (WEXITSTATUS(status) != 0) {
 		log_warnx("filter id=%s: %s exited %d: %s", id, spec.cmd,
-		    WEXITSTATUS(status), reason);
+		    WEXITSTATUS(status), outcome->reason);
 		return false;
 	}
 	if (st != SPOOL_OK && !child.stopped_reading)
@@ -156,15 +160,14 @@ smtp_filter(struct smtp_session *s, enum reply_id *refusal, char *reason,
 		log_warnx("filter id=%s: printed %s", id, fault);
 		return false;
 	}
-	reason[0] = '\0';
+	outcome->reason[0] = '\0';
 	if (out.len == 0)
 		return true;
-	st = spool_msg_insert(&s->msg.spool, s->return_path_len, out.buf,
-	    out.len);
+	st = spool_msg_insert(msg, t->msg.return_path_len, out.buf, out.len);
 	if (st != SPOOL_OK) {
 		log_warn("filter id=%s: adding its header: %s", id,
 		    spool_status_text(st));
-		*refusal = st == SPOOL_NOSPACE ? R_NOSPACE : R_TEMP_IO;
+		outcome->refusal = st == SPOOL_NOSPACE ? R_NOSPACE : R_TEMP_IO;
 		return false;
 	}
 	return true;

@@ -115,15 +115,11 @@ smtp_session_open(struct smtp_session *s, const struct smtpd_config *cfg,
     const struct tls_state *resumed)
 {
 	s->cfg = cfg;
-	/* Every user once, and the postmaster spool file. */
-	s->mailboxes.max = cfg->users.count + 1;
 	startup_raise_fds();
-	s->mailbox_limit = spool_deliver_max();
-	if ((s->mailboxes.names = calloc(s->mailboxes.max,
-	    sizeof *s->mailboxes.names)) == NULL || (cfg->relay_cmd != NULL &&
-	    (s->remote = calloc(cfg->max_rcpts, sizeof *s->remote)) == NULL) ||
-	    (cfg->filter_cmd != NULL &&
-	    (s->rcpt_list = malloc(SMTP_FILTER_RCPTS_MAX)) == NULL))
+	s->txn.mailbox_limit = spool_deliver_max();
+	/* Every user once, and the postmaster spool file. */
+	if (txn_init(&s->txn, cfg->users.count + 1, cfg->max_rcpts,
+	    cfg->relay_cmd != NULL, cfg->filter_cmd != NULL) == -1)
 		startup_fatal(EX_OSERR, "out of memory");
 	conn_open(&s->conn, &cfg->opts, &cfg->users, resumed);
 	/*
@@ -134,7 +130,7 @@ smtp_session_open(struct smtp_session *s, const struct smtpd_config *cfg,
 	if (cfg->opts.tls_cmd != NULL && !s->conn.tls &&
 	    s->conn.peer.kind == PEER_REMOTE && !cfg->opts.plaintext_any)
 		s->conn.sasl.cram_md5 = false;
-	smtp_transaction_reset(s);
+	smtp_set_state(s, SMTP_ST_START);
 }
 
 int

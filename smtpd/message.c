@@ -5,9 +5,9 @@
  * the sink below, and end it here. The sink counts the octets as SPEC 3
  * counts them (CRLF line ends), stops storing past -z, and counts
  * Received: fields in the header for the loop check; the end judges,
- * hands off, delivers, replies and logs. Never whole in memory: the
- * spool message spills to disk.
+ * filters, hands off and delivers, and says what happened (message.h).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 
 #include "common/ascii.h"
 #include "common/log.h"
+#include "smtpd/message.h"
 #include "smtpd/smtpd.h"
 #include "spool/spool.h"
 
@@ -26,11 +27,14 @@ static const char message_received[] = "received:";
 static void message_take(void *ctx, const char *data, size_t len);
 static void message_header(struct smtp_message *m, const char *p,
 	    size_t len);
-static void message_new_id(struct smtp_session *s, char *id, size_t size);
-static void message_trace(struct smtp_session *s, time_t now);
+static void message_new_id(struct smtp_txn *t);
+static void message_trace(struct smtp_txn *t, const struct smtpd_config *cfg,
+	    const struct conn *conn, time_t now);
 static enum reply_id message_spool_failure(enum spool_status st);
-static bool message_deliver(struct smtp_session *s, enum reply_id *refusal,
-	    const char **failed);
+static enum reply_id message_judge(const struct smtp_message *m);
+static bool message_deliver(struct smtp_txn *t,
+	    const struct smtpd_config *cfg, const struct conn *conn,
+	    struct smtp_outcome *out);
 
 /* Field names match without regard to case (RFC 5322 1.2.2). */
 static void
@@ -81,34 +85,23 @@ message_take(void *ctx, const char *data, size_t len)
 
 /* Unique across processes and time: seconds, microseconds, pid, count. */
 static void
-message_new_id(struct smtp_session *s, char *id, size_t size)
+message_new_id(struct smtp_txn *t)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	snprintf(id, size, "%llX%05lX%lX%X", (unsigned long long)now.tv_sec,
-	    now.tv_nsec / 1000, (unsigned long)getpid(), s->msg_counter++);
-}
-
-/* RFC 3848: SMTP, ESMTP, and S for TLS, A for an authenticated client. */
-const char *
-smtp_protocol(const struct smtp_session *s)
-{
-	static const char *const with[2][2] = {
-		{ "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" },
-	};
-
-	if (!s->esmtp)
-		return "SMTP";
-	return with[s->conn.tls][s->auth_user[0] != '\0'];
+	snprintf(t->msg.id, sizeof t->msg.id, "%llX%05lX%lX%X",
+	    (unsigned long long)now.tv_sec, now.tv_nsec / 1000,
+	    (unsigned long)getpid(), t->msg_counter++);
 }
 
 /* SPEC 3: Return-Path, then Received (RFC 5321 4.4) with an RFC 5322 date. */
 static void
-message_trace(struct smtp_session *s, time_t now)
+message_trace(struct smtp_txn *t, const struct smtpd_config *cfg,
+    const struct conn *conn, time_t now)
 {
 	char head[2 * SMTP_PATH_MAX + 3 * SMTP_DOMAIN_MAX + 256], date[64];
-	const char *addr = s->conn.peer.addr;
+	const char *addr = conn->peer.addr;
 	struct tm tm;
 	int n;
 
@@ -116,53 +109,55 @@ message_trace(struct smtp_session *s, time_t now)
 	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm) == 0)
 		snprintf(date, sizeof date, "Thu, 01 Jan 1970 00:00:00 +0000");
 	/* The relay is given the message from Received: on. */
-	n = snprintf(head, sizeof head, "Return-Path: <%s>\n", s->sender.text);
-	s->return_path_len = (size_t)n;
+	n = snprintf(head, sizeof head, "Return-Path: <%s>\n", t->sender.text);
+	t->msg.return_path_len = (size_t)n;
 	n += snprintf(head + n, sizeof head - (size_t)n,
 	    "Received: from %s%s%s%s\n\tby %s with %s id %s%s%s%s;\n\t%s\n",
-	    s->helo, addr[0] != '\0' ? " ([" : "", addr,
-	    addr[0] != '\0' ? "])" : "", s->cfg->hostname,
-	    smtp_protocol(s), s->msg.id,
-	    s->rcpt_count == 1 ? "\n\tfor <" : "",
-	    s->rcpt_count == 1 ? s->first_rcpt : "",
-	    s->rcpt_count == 1 ? ">" : "", date);
-	(void)spool_msg_write(&s->msg.spool, head,
+	    t->helo, addr[0] != '\0' ? " ([" : "", addr,
+	    addr[0] != '\0' ? "])" : "", cfg->hostname,
+	    t->protocol, t->msg.id,
+	    t->rcpt_count == 1 ? "\n\tfor <" : "",
+	    t->rcpt_count == 1 ? t->first_rcpt : "",
+	    t->rcpt_count == 1 ? ">" : "", date);
+	(void)spool_msg_write(&t->msg.spool, head,
 	    (size_t)n < sizeof head ? (size_t)n : sizeof head - 1);
 }
 
 void
-smtp_message_begin(struct smtp_session *s, enum data_framing framing)
+smtp_message_begin(struct smtp_txn *t, const struct smtpd_config *cfg,
+    const struct conn *conn, enum data_framing framing)
 {
-	struct smtp_message *m = &s->msg;
+	struct smtp_message *m = &t->msg;
 	time_t now = time(NULL);
 
+	assert(!m->active && t->rcpt_count > 0);
 	m->active = true;
 	m->octets = 0;
-	m->max_size = s->cfg->max_msg_size;
+	m->max_size = cfg->max_msg_size;
 	m->over = false;
 	m->in_header = true;
 	m->received = 0;
 	m->prefix_len = 0;
 	m->prefix_match = true;
-	message_new_id(s, m->id, sizeof m->id);
-	m->opened = spool_msg_open(&m->spool, s->cfg->opts.spool_dir,
-	    s->sender.null ? NULL : s->sender.text, now);
-	message_trace(s, now);
+	message_new_id(t);
+	m->opened = spool_msg_open(&m->spool, cfg->opts.spool_dir,
+	    t->sender.null ? NULL : t->sender.text, now);
+	message_trace(t, cfg, conn, now);
 	data_init(&m->framer, framing, message_take, m);
 }
 
 size_t
-smtp_message_feed(struct smtp_session *s, const char *p, size_t len)
+smtp_message_feed(struct smtp_message *m, const char *p, size_t len)
 {
-	return data_feed(&s->msg.framer, p, len);
+	return data_feed(&m->framer, p, len);
 }
 
 void
-smtp_message_abandon(struct smtp_session *s)
+smtp_message_abandon(struct smtp_message *m)
 {
-	if (s->msg.active)
-		spool_msg_close(&s->msg.spool);
-	s->msg.active = false;
+	if (m->active)
+		spool_msg_close(&m->spool);
+	m->active = false;
 }
 
 /* The reply for a spool failure: all of them are temporary. */
@@ -179,6 +174,21 @@ message_spool_failure(enum spool_status st)
 	}
 }
 
+/* What refuses the message as received, before anyone else sees it. */
+static enum reply_id
+message_judge(const struct smtp_message *m)
+{
+	if (m->framer.bare_cr)
+		return R_BARE_CR;
+	if (m->over)
+		return R_SIZE;
+	if (m->received > SMTP_RECEIVED_MAX)
+		return R_LOOP;
+	if (m->opened != SPOOL_OK)
+		return message_spool_failure(m->opened);
+	return R_NONE;
+}
+
 /*
  * Remote recipients first, then local ones: a relay that says no leaves
  * nothing delivered, so the 4xx or 5xx is true for every recipient. Only
@@ -187,74 +197,36 @@ message_spool_failure(enum spool_status st)
  * lost, never 250 for less than all.
  */
 static bool
-message_deliver(struct smtp_session *s, enum reply_id *refusal,
-    const char **failed)
+message_deliver(struct smtp_txn *t, const struct smtpd_config *cfg,
+    const struct conn *conn, struct smtp_outcome *out)
 {
 	enum spool_status st;
 
-	if (s->remote_count > 0 && !smtp_relay(s, &s->msg.spool, s->msg.id,
-	    refusal))
+	if (t->remote_count > 0 && !smtp_relay(cfg, conn, t, &t->msg.spool,
+	    &out->refusal))
 		return false;
-	if (s->mailboxes.count == 0)
+	if (t->mailboxes.count == 0)
 		return true;
-	st = spool_deliver(&s->msg.spool, s->mailboxes.names,
-	    s->mailboxes.count,
-	    s->cfg->opts.lock_wait_secs, failed);
+	st = spool_deliver(&t->msg.spool, t->mailboxes.names,
+	    t->mailboxes.count, cfg->opts.lock_wait_secs, &out->failed);
 	if (st == SPOOL_OK)
 		return true;
-	*refusal = message_spool_failure(st);
-	if (s->remote_count > 0)
+	out->failed_errno = errno;
+	out->refusal = message_spool_failure(st);
+	if (t->remote_count > 0)
 		log_warnx("id=%s: handed to the relay, but not delivered "
-		    "locally: the client will retry both", s->msg.id);
+		    "locally: the client will retry both", t->msg.id);
 	return false;
 }
 
-enum reply_id
-smtp_message_end(struct smtp_session *s)
+void
+smtp_message_end(struct smtp_txn *t, const struct smtpd_config *cfg,
+    const struct conn *conn, struct smtp_outcome *out)
 {
-	struct smtp_message *m = &s->msg;
-	enum reply_id refusal = R_NONE;
-	const char *failed = NULL;
-	char safe[SMTP_LOG_PATH_SIZE], reason[SMTP_FILTER_REASON_MAX + 1];
-	bool delivered = false;
-	int err;
-
-	if (m->framer.bare_cr)
-		refusal = R_BARE_CR;
-	else if (m->over)
-		refusal = R_SIZE;
-	else if (m->received > SMTP_RECEIVED_MAX)
-		refusal = R_LOOP;
-	else if (m->opened != SPOOL_OK)
-		refusal = message_spool_failure(m->opened);
-	else if (s->cfg->filter_cmd == NULL ||
-	    smtp_filter(s, &refusal, reason, sizeof reason))
-		delivered = message_deliver(s, &refusal, &failed);
-	err = errno;
-	smtp_message_abandon(s);
-	if (delivered) {
-		s->junk = 0;
-		reply_printf(&s->conn.out, "250 2.0.0 OK id=%s\r\n", m->id);
-		log_info("delivered client=%s id=%s%s%s from=<%s> size=%jd "
-		    "rcpts=%zu", s->conn.client, m->id,
-		    s->auth_user[0] != '\0' ? " auth=" : "", s->auth_user,
-		    smtp_log_path(&s->sender, safe, sizeof safe),
-		    (intmax_t)m->octets, s->rcpt_count);
-	} else {
-		/* a local failure says why: lock timeout, disk, descriptors */
-		log_info("reject client=%s id=%s from=<%s>%s%s: %s%s%s%s",
-		    s->conn.client, m->id,
-		    smtp_log_path(&s->sender, safe, sizeof safe),
-		    failed ? " mailbox=" : "", failed ? failed : "",
-		    smtp_reply_text(refusal), failed ? " (" : "",
-		    failed ? strerror(err) : "", failed ? ")" : "");
-		if (refusal == R_FILTER_REFUSED && reason[0] != '\0') {
-			/* the filter's words, as Postfix passes a milter's */
-			log_info("reject id=%s: filter says: %s", m->id, reason);
-			reply_printf(&s->conn.out, "554 5.7.1 %s\r\n", reason);
-			refusal = R_SENT;
-		}
-	}
-	smtp_transaction_reset(s);
-	return delivered ? R_SENT : refusal;
+	assert(t->msg.active);
+	*out = (struct smtp_outcome){ .refusal = message_judge(&t->msg) };
+	if (out->refusal == R_NONE && (cfg->filter_cmd == NULL ||
+	    smtp_filter(cfg, conn, t, &t->msg.spool, out)))
+		out->delivered = message_deliver(t, cfg, conn, out);
+	smtp_message_abandon(&t->msg);
 }

@@ -14,16 +14,18 @@
 
 #include "common/log.h"
 #include "common/run.h"
+#include "smtpd/message.h"
 #include "smtpd/smtpd.h"
 #include "spool/spool.h"
 
 bool
-smtp_relay(struct smtp_session *s, struct spool_msg *msg, const char *id,
-    enum reply_id *refusal)
+smtp_relay(const struct smtpd_config *cfg, const struct conn *conn,
+    const struct smtp_txn *t, struct spool_msg *msg, enum reply_id *refusal)
 {
 	/* -f SENDER -- RCPT... NULL */
-	char **args = calloc(s->remote_count + 4, sizeof *args);
-	struct run_spec spec = { .cmd = s->cfg->relay_cmd,
+	const char **args = calloc(t->remote_count + 4, sizeof *args);
+	const char *id = t->msg.id;
+	struct run_spec spec = { .cmd = cfg->relay_cmd,
 	    .name = "smtpd-relay", .timeout_secs = SMTP_RELAY_TIMEOUT_SECS };
 	struct run child;
 	enum spool_status st;
@@ -33,27 +35,28 @@ smtp_relay(struct smtp_session *s, struct spool_msg *msg, const char *id,
 	*refusal = R_RELAY_TEMP;
 	if (args != NULL) {
 		args[n++] = "-f";
-		args[n++] = s->sender.null ? "<>" : s->sender.text;
+		args[n++] = t->sender.null ? "<>" : t->sender.text;
 		args[n++] = "--";
-		for (size_t i = 0; i < s->remote_count; i++)
-			args[n++] = s->remote[i];
-		spec.args = args;
+		for (size_t i = 0; i < t->remote_count; i++)
+			args[n++] = t->remote[i];
+		/* execve(2)'s argv type; run_start only reads them */
+		spec.args = (char *const *)args;
 	}
 	if (args == NULL || run_start(&child, &spec) == -1) {
 		log_warn("relay id=%s: unable to start %s", id,
-		    s->cfg->relay_cmd);
+		    cfg->relay_cmd);
 		free(args);
 		return false;
 	}
 	free(args);
-	st = spool_msg_read(msg, s->return_path_len, run_write, &child);
+	st = spool_msg_read(msg, t->msg.return_path_len, run_write, &child);
 	if (st != SPOOL_OK)
 		log_warn("relay id=%s: writing the message: %s", id,
 		    spool_status_text(st));
 	status = run_finish(&child);
 	if (status == -1) {
 		log_warnx("relay id=%s: %s took over %d s, killed", id,
-		    s->cfg->relay_cmd, SMTP_RELAY_TIMEOUT_SECS);
+		    cfg->relay_cmd, SMTP_RELAY_TIMEOUT_SECS);
 		return false;
 	}
 	if (WIFSIGNALED(status)) {
@@ -62,7 +65,7 @@ smtp_relay(struct smtp_session *s, struct spool_msg *msg, const char *id,
 		return false;
 	}
 	if (WEXITSTATUS(status) != 0) {
-		log_warnx("relay id=%s: %s exited %d", id, s->cfg->relay_cmd,
+		log_warnx("relay id=%s: %s exited %d", id, cfg->relay_cmd,
 		    WEXITSTATUS(status));
 		if (WEXITSTATUS(status) != RUN_EX_TEMPFAIL)
 			*refusal = R_RELAY_PERM;
@@ -71,7 +74,7 @@ smtp_relay(struct smtp_session *s, struct spool_msg *msg, const char *id,
 	/* It said yes without reading it all: that is no hand-off. */
 	if (st != SPOOL_OK)
 		return false;
-	log_info("relayed client=%s id=%s auth=%s rcpts=%zu", s->conn.client,
-	    id, s->auth_user, s->remote_count);
+	log_info("relayed client=%s id=%s auth=%s rcpts=%zu", conn->client,
+	    id, t->auth_user, t->remote_count);
 	return true;
 }
