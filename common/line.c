@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
 #include <time.h>
@@ -32,25 +33,17 @@ static int
 line_wait(struct line_reader *r)
 {
 	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-	struct timespec now;
 	int ms = -1;
 
 	if (r->idle_secs > 0 && !r->deadline_set) {
-		clock_gettime(CLOCK_MONOTONIC, &r->deadline);
-		r->deadline.tv_sec += r->idle_secs;
+		r->deadline = deadline_in(r->idle_secs * 1000L);
 		r->deadline_set = true;
 	}
 	for (;;) {
-		if (r->idle_secs > 0) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			long long left =
-			    (r->deadline.tv_sec - now.tv_sec) * 1000LL +
-			    (r->deadline.tv_nsec - now.tv_nsec) / 1000000;
-			if (left <= 0) {
-				errno = ETIMEDOUT;
-				return -1;
-			}
-			ms = (int)left;
+		if (r->idle_secs > 0 &&
+		    (ms = deadline_left_ms(r->deadline, INT_MAX)) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
 		}
 		int n = poll(&pfd, 1, ms);
 		if (n > 0)
@@ -173,6 +166,6 @@ line_read(struct line_reader *r, char *dst, size_t max, size_t *lenp,
 	enum line_status st = line_take(r, dst, max, lenp, endp);
 
 	if (st == LINE_OK || st == LINE_TOOLONG)
-		clock_gettime(CLOCK_MONOTONIC, &r->line_at);
+		r->line_at = deadline_in(0);
 	return st;
 }

@@ -23,6 +23,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "common/deadline.h"
+
 /* Internal buffer; every maximum passed to line_read() must fit in it. */
 #define LINE_BUF_SIZE	16384
 
@@ -49,10 +51,10 @@ struct line_reader {
 	size_t	 end;			/* one past the last byte in buf */
 	bool	 eof;
 	bool	 deadline_set;		/* a line is under way: deadline counts */
-	struct timespec deadline;	/* when the line under way times out */
-	/* CLOCK_MONOTONIC when line_read() last returned a line: failed
-	   logins are answered a fixed time after it (common/sasl.h). */
-	struct timespec line_at;
+	struct deadline deadline;	/* when the line under way times out */
+	/* When line_read() last returned a line: failed logins are
+	   answered a fixed time after it (common/sasl.h). */
+	struct deadline line_at;
 	char	 buf[LINE_BUF_SIZE];
 };
 

@@ -32,7 +32,6 @@
 
 enum { RUN_IN, RUN_OUT, RUN_ERR };
 
-static int run_ms_left(const struct timespec *deadline);
 static void run_keep(struct run_capture *c, const char *data, size_t len);
 static void run_drain(int *fd, struct run_capture *c);
 static int run_poll(struct run *r, bool writing, int ms);
@@ -40,19 +39,6 @@ static void run_close_from(int lowest);
 static void run_child(const struct run_spec *spec, char **argv,
 	    const int fds[3]);
 static void run_close_all(struct run *r);
-
-static int
-run_ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > RUN_WAIT_MAX_MSECS ? RUN_WAIT_MAX_MSECS :
-	    (int)ms;
-}
 
 static void
 run_keep(struct run_capture *c, const char *data, size_t len)
@@ -179,8 +165,7 @@ run_start(struct run *r, const struct run_spec *spec)
 
 	*r = (struct run){ .pid = -1, .in_fd = -1, .out_fd = -1,
 	    .err_fd = -1, .out = spec->out, .err = spec->err };
-	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
-	r->deadline.tv_sec += spec->timeout_secs;
+	r->deadline = deadline_in(spec->timeout_secs * 1000L);
 	/* "$@" carries the arguments: never parsed by the shell. */
 	if ((size_t)snprintf(script, sizeof script, "exec %s \"$@\"",
 	    spec->cmd) >= sizeof script) {
@@ -267,7 +252,7 @@ run_write(void *ctx, const char *data, size_t len)
 			r->stopped_reading = true;
 		if (n == -1 && errno != EAGAIN)
 			return -1;
-		if ((ms = run_ms_left(&r->deadline)) == 0) {
+		if ((ms = deadline_left_ms(r->deadline, RUN_WAIT_MAX_MSECS)) == 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -295,7 +280,7 @@ run_finish(struct run *r)
 		got = waitpid(r->pid, &status, WNOHANG);
 		if (got == r->pid || (got == -1 && errno != EINTR))
 			break;
-		if ((ms = run_ms_left(&r->deadline)) == 0) {
+		if ((ms = deadline_left_ms(r->deadline, RUN_WAIT_MAX_MSECS)) == 0) {
 			(void)kill(r->pid, SIGKILL);
 			while (waitpid(r->pid, &status, 0) == -1 &&
 			    errno == EINTR)

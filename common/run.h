@@ -21,6 +21,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "common/deadline.h"
+
 /* The shell that runs CMD, so CMD may carry options ("sendmail -i"). */
 #define RUN_SHELL	"/bin/sh"
 /* sysexits.h EX_TEMPFAIL: also what the child exits with if exec fails. */
@@ -51,7 +53,7 @@ struct run {
 	int			 err_fd;
 	struct run_capture	*out;
 	struct run_capture	*err;
-	struct timespec		 deadline;
+	struct deadline		 deadline;
 	bool			 stopped_reading; /* the child closed stdin */
 };
 

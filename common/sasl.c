@@ -261,20 +261,9 @@ sasl_cram_md5(const struct sasl_session *ss, struct sasl_buf *b, char *user,
 }
 
 void
-sasl_delay(const struct timespec *since, int msecs)
+sasl_delay(const struct deadline *since, int msecs)
 {
-	struct timespec until = *since;
-
-	until.tv_sec += msecs / 1000;
-	until.tv_nsec += (long)(msecs % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
-	/* returns the error number itself, never -1 */
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
-	    EINTR)
-		;
+	deadline_sleep_until(deadline_after(*since, msecs));
 }
 
 enum sasl_result

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "common/conn.h"
+#include "common/deadline.h"
 #include "common/users.h"
 
 /* The name a client gave, kept for logs (escape it before logging). */
@@ -58,12 +59,12 @@ const char *sasl_mech_list(struct sasl_offer offer);
 bool	sasl_mech_offered(enum sasl_mech mech, struct sasl_offer offer);
 
 /*
- * Waits until msecs after since (CLOCK_MONOTONIC; the line reader's
- * line_at, when the credentials arrived): a failed login is answered late
+ * Waits until msecs after since (the line reader's line_at, when the
+ * credentials arrived): a failed login is answered late
  * (SPEC 3, 4), and at the same moment whatever the check cost, so that
  * an unknown user, a {PLAIN} and a hashed secret cannot be told apart.
  */
-void	sasl_delay(const struct timespec *since, int msecs);
+void	sasl_delay(const struct deadline *since, int msecs);
 
 /*
  * Runs mechanism mech. initial is the initial response as sent (base64,

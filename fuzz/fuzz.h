@@ -88,9 +88,9 @@ fuzz_input(const uint8_t *data, size_t size)
 }
 
 /* Failed logins wait a second in the servers; not here (-Wl,--wrap). */
-void	__wrap_sasl_delay(const struct timespec *since, int msecs);
+void	__wrap_sasl_delay(const struct deadline *since, int msecs);
 void
-__wrap_sasl_delay(const struct timespec *since, int msecs)
+__wrap_sasl_delay(const struct deadline *since, int msecs)
 {
 	(void)since;
 	(void)msecs;

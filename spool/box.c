@@ -21,7 +21,7 @@ spool_open(struct spool_box *b, const char *dir, const char *user,
     int wait_secs, size_t max_msgs)
 {
 	char session[SPOOL_AUX_NAME_MAX];
-	struct timespec deadline;
+	struct deadline deadline;
 	enum spool_status status;
 	struct stat st;
 
@@ -44,8 +44,8 @@ spool_open(struct spool_box *b, const char *dir, const char *user,
 		    SPOOL_IOERR;
 		goto fail;
 	}
-	spool_deadline(&deadline, wait_secs);
-	status = spool_lock(b->dirfd, b->name, SPOOL_CREATE_NO, &deadline, &b->fd,
+	deadline = deadline_in(wait_secs * 1000L);
+	status = spool_lock(b->dirfd, b->name, SPOOL_CREATE_NO, deadline, &b->fd,
 	    &st);
 	if (status != SPOOL_OK || b->fd == -1)
 		goto done;

@@ -36,7 +36,7 @@ static enum spool_status deliver_append(struct spool_msg *m,
 	    struct deliver_target *t, char *buf, struct deliver_target *all,
 	    size_t count, bool lean);
 static void deliver_refresh(int dirfd, struct deliver_target *all,
-	    size_t count, struct timespec *next);
+	    size_t count, struct deadline *next);
 static void deliver_undo(int dirfd, struct deliver_target *t);
 static void deliver_done(int dirfd, struct deliver_target *t);
 static int deliver_journal(int dirfd, struct deliver_target *t);
@@ -93,7 +93,7 @@ deliver_target_cmp(const void *a, const void *b)
 /* A long copy keeps every held dotlock fresh, so none looks stale. */
 static void
 deliver_refresh(int dirfd, struct deliver_target *all, size_t count,
-    struct timespec *next)
+    struct deadline *next)
 {
 	if (!spool_refresh_due(next))
 		return;
@@ -107,7 +107,7 @@ static enum spool_status
 deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
     struct deliver_target *all, size_t count, bool lean)
 {
-	struct timespec next_refresh = { 0, 0 };
+	struct deadline next_refresh = { { 0, 0 } };
 	char tail[2] = { '\n', '\n' }, head[SPOOL_HEAD_MAX];
 	const char *sep = "";
 	size_t sep_len = 0, head_len, k;
@@ -190,7 +190,7 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
     int wait_secs, const char **failed_user)
 {
 	struct deliver_target *t;
-	struct timespec deadline;
+	struct deadline deadline;
 	enum spool_status status;
 	size_t n = 0, i = 0, max;
 	char *buf = NULL;
@@ -233,10 +233,10 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 		i = n - 1;
 		goto fail;
 	}
-	spool_deadline(&deadline, wait_secs);
+	deadline = deadline_in(wait_secs * 1000L);
 	for (i = 0; i < n; i++) {
 		status = spool_lock(m->dirfd, t[i].name, SPOOL_CREATE_DURABLE,
-		    &deadline, &t[i].fd, &t[i].st);
+		    deadline, &t[i].fd, &t[i].st);
 		if (status == SPOOL_OK)
 			status = spool_journal_recover(m->dirfd, t[i].name,
 			    t[i].fd, &t[i].st, lean ? NULL : &t[i].jfd);

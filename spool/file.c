@@ -1,4 +1,4 @@
-/* Opening and checking spool files. */
+/* Opening and checking spool files, and naming them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -70,13 +70,6 @@ spool_dir_open(const char *dir)
 	if (fd != -1)
 		spool_fs_learn(fd);
 	return fd;
-}
-
-void
-spool_deadline(struct timespec *deadline, int wait_secs)
-{
-	clock_gettime(CLOCK_MONOTONIC, deadline);
-	deadline->tv_sec += wait_secs;
 }
 
 enum spool_status

@@ -11,8 +11,9 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "common/users.h"
+#include "common/deadline.h"
 #include "common/io.h"
+#include "common/users.h"
 #include "spool/spool.h"
 
 /* Chunk for copying and scanning mailboxes: large reads, few syscalls. */
@@ -28,8 +29,8 @@
  */
 #define SPOOL_FDS_RESERVED	16
 /*
- * Lock waits poll non-blocking attempts, sleeping from MIN to MAX,
- * doubling: no signal interrupts a lock request a network filesystem has
+ * Lock waits poll non-blocking attempts (a backoff, common/deadline.h),
+ * sleeping from MIN to MAX, doubling: no signal interrupts a lock request a network filesystem has
  * in flight, and a freed lock is seen within MAX.
  */
 #define SPOOL_LOCK_POLL_MIN_USEC	1000
@@ -62,7 +63,6 @@ void	spool_aux_name(char out[SPOOL_AUX_NAME_MAX], const char *name,
 	    const char *suffix);
 
 int	spool_dir_open(const char *dir);
-void	spool_deadline(struct timespec *deadline, int wait_secs);
 
 /* What spool_file_open() does when the file is missing. */
 enum spool_create {
@@ -113,7 +113,7 @@ size_t	spool_scan_run(const char *p, const char *end, off_t *lfs,
  */
 enum spool_status spool_lock(int dirfd, const char *name,
 	    enum spool_create create,
-	    const struct timespec *deadline, int *fdp, struct stat *st);
+	    struct deadline deadline, int *fdp, struct stat *st);
 /* Releases what spool_lock() took; fd stays open. */
 void	spool_unlock(int dirfd, const char *name, int fd);
 /* The same, closing fd (which releases its kernel locks at once). */
@@ -121,11 +121,11 @@ void	spool_unlock_close(int dirfd, const char *name, int fd);
 /* Touches the dotlock so others know its holder lives. */
 void	spool_lock_refresh(int dirfd, const char *name);
 /* true every SPOOL_DOTLOCK_REFRESH_SECS; *next starts zeroed. */
-bool	spool_refresh_due(struct timespec *next);
+bool	spool_refresh_due(struct deadline *next);
 /* fcntl(F_SETLK) write lock on the whole file, once: 0 or -1 (EAGAIN). */
 int	spool_fcntl_lock_now(int fd);
 
-/* Remembers the spool directory's filesystem for the two below (a
+/* fs.c: remembers the spool directory's filesystem for the calls below (a
    process serves one spool: the first directory opened is it). */
 void	spool_fs_learn(int dirfd);
 /* The spool is on a filesystem that other hosts may share. */
@@ -137,14 +137,6 @@ void	spool_drop_cache(int fd);
 /* fstat(2), with the attributes asked of the server where shared. */
 int	spool_fresh_fstat(int fd, struct stat *st);
 
-struct spool_backoff {
-	long		usec;
-	unsigned int	seed;
-};
-void	spool_backoff_init(struct spool_backoff *bo);
-/* Sleeps the next step, cut at deadline: 0, or -1 (ETIMEDOUT) past it. */
-int	spool_backoff_wait(struct spool_backoff *bo,
-	    const struct timespec *deadline);
 
 
 /*

@@ -2,12 +2,13 @@
  * Locking a mailbox the way the other mail programs of the box do (spool.h,
  * invariant 1): the dotlock DIR/user.lock, then an fcntl(2) write lock on
  * the whole mailbox, then flock(2) where the filesystem keeps it apart.
- * Every wait polls non-blocking attempts with back-off until the deadline:
- * no signal ever interrupts a lock request in flight, which a FUSE or NFS
- * server may take badly.
+ * Every wait polls non-blocking attempts with back-off until the deadline
+ * (common/deadline.h): no signal ever interrupts a lock request in
+ * flight, which a FUSE or NFS server may take badly. What differs on a
+ * shared filesystem is asked of fs.c.
  */
-/* O_TMPFILE, AT_EMPTY_PATH and statx() where Linux has them; the code
-   does without them elsewhere. */
+/* O_TMPFILE and AT_EMPTY_PATH where Linux has them; the code does
+   without them elsewhere. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -19,32 +20,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "spool/internal.h"
-#include "spool/statx.h"
 
 /*
  * make MUTANT=NAME builds with SPOOL_MUTANT_NAME defined: one guarantee
- * switched off, so that t/mutants.bats can show a test fails without it.
- * Never defined in a build of the programs.
+ * switched off, so that t/mutants.bats can show a test fails without it
+ * (NO_FRESH_STAT is fs.c's). Never defined in a build of the programs.
  */
-#if defined(SPOOL_MUTANT_NO_DOTLOCK) || defined(SPOOL_MUTANT_NO_FCNTL) || \
-    defined(SPOOL_MUTANT_NO_FLOCK) || defined(SPOOL_MUTANT_NO_FRESH_STAT) || \
-    defined(SPOOL_MUTANT_NO_ESTALE_RETRY)
-#define SPOOL_MUTANT	1
-#endif
-
-/* statfs(2) f_type of filesystems shared between hosts. */
-#define FS_NFS		0x6969
-#define FS_FUSE		0x65735546
-#define FS_CEPH		0x00c36400
-#define FS_CIFS		0xff534d42
-#define FS_SMB2		0xfe534d42
-#define FS_OCFS2	0x7461636f
-#define FS_GFS2		0x01161970
 
 /* "PID HOST\n": who holds a dotlock, for the stale rule. */
 #define DOTLOCK_TEXT_MAX	(32 + SPOOL_HOST_MAX)
@@ -75,142 +60,12 @@ static int dotlock_create(int dirfd, const char *name, const char *lname);
 static bool dotlock_break_if_stale(int dirfd, const char *name,
 	    const char *lname);
 static enum spool_status dotlock_take(int dirfd, const char *name,
-	    const struct timespec *deadline);
+	    struct deadline deadline);
 static void dotlock_drop(int dirfd, const char *name);
 static int fcntl_lock_now(int fd, short type);
-static int kernel_locks_take(int fd, const struct timespec *deadline);
+static int kernel_locks_take(int fd, struct deadline deadline);
 static enum lock_check lock_check(int dirfd, const char *name, int fd,
 	    struct stat *st);
-
-/* The spool directory's filesystem, learned once: its files are on it. */
-static unsigned int spool_dir_fs;
-static bool spool_dir_fs_known;
-
-void
-spool_fs_learn(int dirfd)
-{
-	struct statfs sfs;
-
-	if (!spool_dir_fs_known && fstatfs(dirfd, &sfs) == 0) {
-		spool_dir_fs = (unsigned int)sfs.f_type;
-		spool_dir_fs_known = true;
-	}
-}
-
-static unsigned int
-fs_type(int fd)
-{
-	struct statfs sfs;
-
-	if (spool_dir_fs_known)
-		return spool_dir_fs;
-	if (fstatfs(fd, &sfs) == -1)
-		return 0;
-	return (unsigned int)sfs.f_type;
-}
-
-bool
-spool_fs_shared(int fd)
-{
-	switch (fs_type(fd)) {
-	case FS_NFS: case FS_FUSE: case FS_CEPH: case FS_CIFS: case FS_SMB2:
-	case FS_OCFS2: case FS_GFS2:
-		return true;
-	}
-	return false;
-}
-
-/*
- * NFS emulates flock(2) with POSIX locks on the server, and GlusterFS's
- * FUSE client sends it there as one: both conflict with our own fcntl
- * lock, so taking flock after it would wait for ourselves. There the
- * fcntl lock already shuts out whoever uses flock.
- */
-bool
-spool_fs_flock_separate(int fd)
-{
-	switch (fs_type(fd)) {
-	case FS_NFS: case FS_FUSE: case FS_CIFS: case FS_SMB2:
-		return false;
-	}
-	return true;
-}
-
-void
-spool_drop_cache(int fd)
-{
-	/*
-	 * Pages cached before we held the lock may predate another host's
-	 * writes (a GlusterFS client serves them even to a new open).
-	 */
-	if (spool_fs_shared(fd))
-		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-}
-
-int
-spool_fresh_fstat(int fd, struct stat *st)
-{
-#if defined(AT_STATX_FORCE_SYNC) && !defined(SPOOL_MUTANT_NO_FRESH_STAT)
-	struct statx sx;
-
-	/*
-	 * A network filesystem answers fstat() from attributes it cached:
-	 * a file renamed over on another host still shows one link there.
-	 */
-	if (spool_fs_shared(fd)) {
-		if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_FORCE_SYNC,
-		    STATX_BASIC_STATS, &sx) == -1)
-			return -1;
-		if (fstat(fd, st) == -1)
-			return -1;
-		st->st_nlink = sx.stx_nlink;
-		st->st_size = (off_t)sx.stx_size;
-		st->st_ino = (ino_t)sx.stx_ino;
-		st->st_mode = sx.stx_mode;
-		st->st_uid = sx.stx_uid;
-		return 0;
-	}
-#endif
-	return fstat(fd, st);
-}
-
-void
-spool_backoff_init(struct spool_backoff *bo)
-{
-	bo->usec = SPOOL_LOCK_POLL_MIN_USEC;
-	bo->seed = 0;		/* set at the first wait: most never wait */
-}
-
-int
-spool_backoff_wait(struct spool_backoff *bo, const struct timespec *deadline)
-{
-	struct timespec now, nap;
-	long long left_usec;
-	long usec;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left_usec = (long long)(deadline->tv_sec - now.tv_sec) * 1000000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000;
-	if (left_usec <= 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	/* Half to all of the step, so waiters that met do not meet again. */
-	if (bo->seed == 0)
-		bo->seed = (unsigned int)getpid() ^ (unsigned int)now.tv_nsec;
-	bo->seed = bo->seed * 1103515245u + 12345u;
-	usec = bo->usec / 2 + (long)((bo->seed >> 8) % (unsigned long)(bo->usec / 2 + 1));
-	if (usec > left_usec)
-		usec = (long)left_usec;
-	nap.tv_sec = usec / 1000000;
-	nap.tv_nsec = (usec % 1000000) * 1000;
-	while (nanosleep(&nap, &nap) == -1 && errno == EINTR)
-		continue;
-	if (bo->usec < SPOOL_LOCK_POLL_MAX_USEC)
-		bo->usec = bo->usec * 2 > SPOOL_LOCK_POLL_MAX_USEC ?
-		    SPOOL_LOCK_POLL_MAX_USEC : bo->usec * 2;
-	return 0;
-}
 
 static const char *
 lock_host(void)
@@ -377,15 +232,15 @@ dotlock_break_if_stale(int dirfd, const char *name, const char *lname)
 }
 
 static enum spool_status
-dotlock_take(int dirfd, const char *name, const struct timespec *deadline)
+dotlock_take(int dirfd, const char *name, struct deadline deadline)
 {
 	char lname[SPOOL_DOTLOCK_NAME_MAX];
-	struct spool_backoff bo;
+	struct backoff bo;
 
 	if (LOCK_MUTANT_NO_DOTLOCK)
 		return SPOOL_OK;
 	dotlock_name(lname, name);
-	spool_backoff_init(&bo);
+	backoff_init(&bo, SPOOL_LOCK_POLL_MIN_USEC, SPOOL_LOCK_POLL_MAX_USEC);
 	for (;;) {
 		if (dotlock_create(dirfd, name, lname) == 0)
 			return SPOOL_OK;
@@ -397,7 +252,7 @@ dotlock_take(int dirfd, const char *name, const struct timespec *deadline)
 			    name, lname);
 			return spool_errno_status(errno);
 		}
-		if (spool_backoff_wait(&bo, deadline) == -1)
+		if (backoff_wait(&bo, deadline) == -1)
 			return SPOOL_LOCKED;
 	}
 }
@@ -423,21 +278,13 @@ spool_lock_refresh(int dirfd, const char *name)
 }
 
 bool
-spool_refresh_due(struct timespec *next)
+spool_refresh_due(struct deadline *next)
 {
-	struct timespec now;
+	bool due = next->at.tv_sec != 0 && deadline_left_ms(*next, 1) == 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (next->tv_sec == 0) {
-		*next = now;
-		next->tv_sec += SPOOL_DOTLOCK_REFRESH_SECS;
-		return false;
-	}
-	if (now.tv_sec < next->tv_sec)
-		return false;
-	*next = now;
-	next->tv_sec += SPOOL_DOTLOCK_REFRESH_SECS;
-	return true;
+	if (next->at.tv_sec == 0 || due)
+		*next = deadline_in(SPOOL_DOTLOCK_REFRESH_SECS * 1000L);
+	return due;
 }
 
 static int
@@ -460,16 +307,16 @@ spool_fcntl_lock_now(int fd)
 
 /* fcntl, then flock where it is its own lock: 0, or -1 with errno. */
 static int
-kernel_locks_take(int fd, const struct timespec *deadline)
+kernel_locks_take(int fd, struct deadline deadline)
 {
-	struct spool_backoff bo;
+	struct backoff bo;
 
-	spool_backoff_init(&bo);
+	backoff_init(&bo, SPOOL_LOCK_POLL_MIN_USEC, SPOOL_LOCK_POLL_MAX_USEC);
 #ifndef SPOOL_MUTANT_NO_FCNTL
 	while (fcntl_lock_now(fd, F_WRLCK) == -1) {
 		if (errno != EAGAIN && errno != EACCES)
 			return -1;
-		if (spool_backoff_wait(&bo, deadline) == -1)
+		if (backoff_wait(&bo, deadline) == -1)
 			return -1;
 	}
 #endif
@@ -481,7 +328,7 @@ kernel_locks_take(int fd, const struct timespec *deadline)
 	while (io_flock_now(fd, LOCK_EX) == -1) {
 		if (errno != EWOULDBLOCK)
 			return -1;
-		if (spool_backoff_wait(&bo, deadline) == -1)
+		if (backoff_wait(&bo, deadline) == -1)
 			return -1;
 	}
 	return 0;
@@ -512,16 +359,16 @@ lock_check(int dirfd, const char *name, int fd, struct stat *st)
 
 enum spool_status
 spool_lock(int dirfd, const char *name, enum spool_create create,
-    const struct timespec *deadline, int *fdp, struct stat *st)
+    struct deadline deadline, int *fdp, struct stat *st)
 {
-	struct spool_backoff bo;
+	struct backoff bo;
 	enum spool_status status;
 	int fd = -1, saved;
 
 	*fdp = -1;
 	if ((status = dotlock_take(dirfd, name, deadline)) != SPOOL_OK)
 		return status;
-	spool_backoff_init(&bo);
+	backoff_init(&bo, SPOOL_LOCK_POLL_MIN_USEC, SPOOL_LOCK_POLL_MAX_USEC);
 	for (;;) {
 		status = spool_file_open(dirfd, name, create, &fd, st);
 		if (status == SPOOL_OK && fd == -1) {
@@ -560,7 +407,7 @@ spool_lock(int dirfd, const char *name, enum spool_create create,
 		if (fd != -1)
 			(void)close(fd);
 		fd = -1;
-		if (spool_backoff_wait(&bo, deadline) == -1) {
+		if (backoff_wait(&bo, deadline) == -1) {
 			status = SPOOL_LOCKED;
 			goto fail;
 		}

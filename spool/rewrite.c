@@ -62,7 +62,7 @@ static enum spool_status
 rewrite_copy(struct spool_box *b, int fd, int to, off_t from, off_t end,
     size_t next)
 {
-	struct timespec next_refresh = { 0, 0 };
+	struct deadline next_refresh = { { 0, 0 } };
 
 	while (from < end) {
 		size_t n = end - from < SPOOL_IO_BUF ?
@@ -140,7 +140,7 @@ enum spool_status
 spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 {
 	char tmp[SPOOL_AUX_NAME_MAX];
-	struct timespec deadline;
+	struct deadline deadline;
 	enum spool_status status;
 	struct stat st;
 	bool any = false;
@@ -150,8 +150,8 @@ spool_commit(struct spool_box *b, const bool *deleted, int wait_secs)
 		any |= deleted[i];
 	if (!any || b->fd == -1)
 		return SPOOL_OK;
-	spool_deadline(&deadline, wait_secs);
-	status = spool_lock(b->dirfd, b->name, SPOOL_CREATE_NO, &deadline, &fd,
+	deadline = deadline_in(wait_secs * 1000L);
+	status = spool_lock(b->dirfd, b->name, SPOOL_CREATE_NO, deadline, &fd,
 	    &st);
 	if (status != SPOOL_OK)
 		return status;

@@ -233,7 +233,7 @@ cmd_hold(int argc, char **argv)
 static int
 cmd_lock(int argc, char **argv)
 {
-	struct timespec deadline;
+	struct deadline deadline;
 	struct stat st;
 	int dirfd, fd;
 
@@ -248,9 +248,9 @@ cmd_lock(int argc, char **argv)
 	    (setgroups(0, NULL) == -1 || setgid(st.st_gid) == -1 ||
 	    setuid(st.st_uid) == -1))
 		return 74;
-	spool_deadline(&deadline, wait_secs);
+	deadline = deadline_in(wait_secs * 1000L);
 	if ((dirfd = spool_dir_open(argv[1])) == -1 ||
-	    spool_lock(dirfd, argv[2], SPOOL_CREATE_DURABLE, &deadline, &fd,
+	    spool_lock(dirfd, argv[2], SPOOL_CREATE_DURABLE, deadline, &fd,
 	    &st) != SPOOL_OK) {
 		printf("failed: %s\n", strerror(errno));
 		return 74;
