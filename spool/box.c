@@ -1,7 +1,8 @@
 /*
  * A mailbox as a POP3 session holds it: opened under the session lock,
- * recovered from a crashed rewrite, scanned, closed; and the message ids
- * (UIDL), computed only when asked for.
+ * recovered from a crashed rewrite, scanned, closed; the message ids
+ * (UIDL), computed only when asked for; and its bytes read ahead for the
+ * readers (spool_box_fetch).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,28 @@
 #define BOX_UID_HEAD	512
 
 static int uid_order_cmp(const void *a, const void *b);
+
+const char *
+spool_box_fetch(struct spool_box *b, off_t from, size_t want)
+{
+	if (b->cache == NULL && (b->cache = malloc(SPOOL_IO_BUF)) == NULL)
+		return NULL;
+	if (b->cache_len == 0 || from < b->cache_off ||
+	    from + (off_t)want > b->cache_off + (off_t)b->cache_len) {
+		size_t ahead = b->scanned - from < SPOOL_IO_BUF ?
+		    (size_t)(b->scanned - from) : SPOOL_IO_BUF;
+
+		if (ahead < want)
+			ahead = want;
+		b->cache_len = 0;
+		if (io_pread_all(b->fd, b->cache, ahead, from) == -1)
+			return NULL;
+		b->cache_off = from;
+		b->cache_len = ahead;
+	}
+	return b->cache + (from - b->cache_off);
+}
+
 
 enum spool_status
 spool_open(struct spool_box *b, const char *dir, const char *user,

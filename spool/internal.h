@@ -86,6 +86,26 @@ enum spool_status spool_file_open(int dirfd, const char *name,
  */
 const char *spool_box_fetch(struct spool_box *b, off_t from, size_t want);
 
+/*
+ * Where a reader's bytes come from, the mirror of spool_sink: fetch
+ * returns the want bytes at from (want is at most SPOOL_IO_BUF), valid
+ * until the next fetch, or NULL with errno.
+ */
+struct spool_source {
+	const char	*(*fetch)(void *ctx, off_t from, size_t want);
+	void		*ctx;
+};
+
+/*
+ * read.c: streams [from, to) of src to sink, unquoted, line ends as eol
+ * says; with body_lines >= 0 only [from, header_end) and that many lines
+ * after it (TOP). A last line without LF is ended like the others. A
+ * sink's -1 is SPOOL_IOERR with its errno.
+ */
+enum spool_status spool_unquote(const struct spool_source *src, off_t from,
+	    off_t header_end, off_t to, long body_lines, enum spool_eol eol,
+	    spool_sink *sink, void *ctx);
+
 /* scan.c: indexes the first size bytes of b->fd, up to max_msgs messages. */
 enum spool_status spool_scan(struct spool_box *b, off_t size,
 	    size_t max_msgs);

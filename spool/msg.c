@@ -25,6 +25,7 @@ static int msg_spill(struct spool_msg *m);
 static enum spool_status msg_fail(struct spool_msg *m, int err);
 static void msg_reset(struct spool_msg *m);
 static int msg_insert_take(void *ctx, const char *data, size_t len);
+static const char *msg_source_fetch(void *ctx, off_t from, size_t want);
 
 static enum spool_status
 msg_fail(struct spool_msg *m, int err)
@@ -227,6 +228,50 @@ spool_msg_from_line(const struct spool_msg *m, char *buf, size_t size,
 	}
 	*len = (size_t)(nl - buf) + 1;
 	return 0;
+}
+
+/* The message's stored form as a reader's source: memory, or its file. */
+struct msg_source {
+	const struct spool_msg	*m;
+	char			*buf;		/* SPOOL_IO_BUF bytes, for a file */
+};
+
+static const char *
+msg_source_fetch(void *ctx, off_t from, size_t want)
+{
+	struct msg_source *src = ctx;
+
+	if (src->m->fd == -1)
+		return src->m->mem + from;
+	if (io_pread_all(src->m->fd, src->buf, want, from) == -1)
+		return NULL;
+	return src->buf;
+}
+
+enum spool_status
+spool_msg_read(struct spool_msg *m, size_t skip, spool_sink *sink, void *ctx)
+{
+	struct msg_source ms = { .m = m };
+	const struct spool_source src = { msg_source_fetch, &ms };
+	enum spool_status st;
+	char head[SPOOL_FROM_LINE_MAX];
+	size_t from_len;
+	off_t body;
+
+	if ((st = spool_msg_finish(m)) != SPOOL_OK)
+		return st;
+	if (spool_msg_from_line(m, head, sizeof head, &from_len) == -1)
+		return errno == EINVAL ? SPOOL_CORRUPT : spool_errno_status(errno);
+	body = (off_t)from_len;
+	if (body == 0 || body + (off_t)skip + 1 > m->size)
+		return SPOOL_CORRUPT;
+	if (m->fd != -1 && (ms.buf = malloc(SPOOL_IO_BUF)) == NULL)
+		return SPOOL_IOERR;
+	/* content only: the final separator line is not the message's */
+	st = spool_unquote(&src, body + (off_t)skip, m->size - 1, m->size - 1,
+	    -1, SPOOL_EOL_ASIS, sink, ctx);
+	free(ms.buf);
+	return st;
 }
 
 /* The copy spool_msg_insert makes: content, and text once at "at". */

@@ -2,21 +2,15 @@
  * Reading one message back: unquoting ^>+From  lines once, optionally
  * CRLF line ends, optionally only the header and N body lines (TOP). It
  * runs the same line-start machine as the scanner, so what it sends is
- * exactly the size the scanner counted.
+ * exactly the size the scanner counted. The bytes come from a source
+ * (internal.h): a mailbox here (spool_read), the message being built in
+ * msg.c.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "spool/internal.h"
-
-/* Where the bytes are: a file read through buf, memory, or a box. */
-struct reader_src {
-	int		 fd;
-	char		*buf;		/* SPOOL_IO_BUF bytes, for fd */
-	const char	*mem;		/* or the whole stored form */
-	struct spool_box *box;		/* or a box, via spool_box_fetch() */
-};
 
 struct reader {
 	spool_sink *sink;
@@ -41,10 +35,9 @@ static int reader_end_line(struct reader *r);
 static int reader_whole_line(struct reader *r, const char *p, size_t n);
 static int reader_flush_prefix(struct reader *r, enum spool_prefix kind);
 static enum spool_status reader_status(const struct reader *r, int rc);
-static const char *reader_fetch(const struct reader_src *src, off_t from,
-	    size_t want);
-static int reader_range(struct reader *r, const struct reader_src *src,
+static int reader_range(struct reader *r, const struct spool_source *src,
 	    off_t from, off_t to, long lines);
+static const char *reader_box_fetch(void *box, off_t from, size_t want);
 
 static int
 reader_sink(struct reader *r, const char *data, size_t len)
@@ -171,49 +164,15 @@ reader_whole_line(struct reader *r, const char *p, size_t n)
 	return 1;
 }
 
-const char *
-spool_box_fetch(struct spool_box *b, off_t from, size_t want)
-{
-	if (b->cache == NULL && (b->cache = malloc(SPOOL_IO_BUF)) == NULL)
-		return NULL;
-	if (b->cache_len == 0 || from < b->cache_off ||
-	    from + (off_t)want > b->cache_off + (off_t)b->cache_len) {
-		size_t ahead = b->scanned - from < SPOOL_IO_BUF ?
-		    (size_t)(b->scanned - from) : SPOOL_IO_BUF;
-
-		if (ahead < want)
-			ahead = want;
-		b->cache_len = 0;
-		if (io_pread_all(b->fd, b->cache, ahead, from) == -1)
-			return NULL;
-		b->cache_off = from;
-		b->cache_len = ahead;
-	}
-	return b->cache + (from - b->cache_off);
-}
-
-/* Where the want bytes at from are, read in if need be; NULL on error. */
-static const char *
-reader_fetch(const struct reader_src *src, off_t from, size_t want)
-{
-	if (src->mem != NULL)
-		return src->mem + from;
-	if (src->box != NULL)
-		return spool_box_fetch(src->box, from, want);
-	if (io_pread_all(src->fd, src->buf, want, from) == -1)
-		return NULL;
-	return src->buf;
-}
-
 /* Sends [from, to), stopping after lines LFs when lines >= 0. */
 static int
-reader_range(struct reader *r, const struct reader_src *src, off_t from,
+reader_range(struct reader *r, const struct spool_source *src, off_t from,
     off_t to, long lines)
 {
 	while (from < to && lines != 0) {
 		size_t want = to - from < SPOOL_IO_BUF ?
 		    (size_t)(to - from) : SPOOL_IO_BUF;
-		const char *p = reader_fetch(src, from, want);
+		const char *p = src->fetch(src->ctx, from, want);
 		size_t len = want;
 
 		if (p == NULL)
@@ -281,27 +240,22 @@ reader_status(const struct reader *r, int rc)
 }
 
 enum spool_status
-spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
-    spool_sink *sink, void *ctx)
+spool_unquote(const struct spool_source *src, off_t from, off_t header_end,
+    off_t to, long body_lines, enum spool_eol eol, spool_sink *sink,
+    void *ctx)
 {
 	char stage[SPOOL_READ_STAGE];	/* not zeroed: only stage_len counts */
 	struct reader r = { .sink = sink, .ctx = ctx, .stage = stage,
 	    .crlf = eol != SPOOL_EOL_ASIS, .dots = eol == SPOOL_EOL_DOTS,
 	    .at_start = true };
-	const struct reader_src src = { .box = b };
-	const struct spool_entry *e;
 	int rc;
 
-	if (i >= b->count)
-		return SPOOL_IOERR;
-	e = &b->msgs[i];
 	if (body_lines < 0) {
-		rc = reader_range(&r, &src, e->body_off, e->content_end, -1);
+		rc = reader_range(&r, src, from, to, -1);
 	} else {
-		rc = reader_range(&r, &src, e->body_off, e->header_end, -1);
+		rc = reader_range(&r, src, from, header_end, -1);
 		if (rc == 0)
-			rc = reader_range(&r, &src, e->header_end,
-			    e->content_end, body_lines);
+			rc = reader_range(&r, src, header_end, to, body_lines);
 	}
 	/* The last line of the content had no LF: end it like the others. */
 	if (rc == 0 && (r.line_emitted || !r.at_start ||
@@ -318,36 +272,22 @@ spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
 	return reader_status(&r, rc);
 }
 
-/*
- * The message being built, read back as its content: the From_ line, the
- * first skip content bytes and the final separator left out, unquoted.
- */
+static const char *
+reader_box_fetch(void *box, off_t from, size_t want)
+{
+	return spool_box_fetch(box, from, want);
+}
+
 enum spool_status
-spool_msg_read(struct spool_msg *m, size_t skip,
+spool_read(struct spool_box *b, size_t i, long body_lines, enum spool_eol eol,
     spool_sink *sink, void *ctx)
 {
-	char stage[SPOOL_READ_STAGE];
-	struct reader r = { .sink = sink, .ctx = ctx, .stage = stage,
-	    .at_start = true };
-	struct reader_src src = { .fd = m->fd, .mem = m->mem };
-	enum spool_status st;
-	char head[SPOOL_FROM_LINE_MAX];
-	size_t from_len;
-	off_t body;
-	int rc;
+	const struct spool_source src = { reader_box_fetch, b };
+	const struct spool_entry *e;
 
-	if ((st = spool_msg_finish(m)) != SPOOL_OK)
-		return st;
-	if (spool_msg_from_line(m, head, sizeof head, &from_len) == -1)
-		return errno == EINVAL ? SPOOL_CORRUPT : spool_errno_status(errno);
-	body = (off_t)from_len;
-	if (m->fd != -1)
-		src.mem = NULL;
-	if (body == 0 || body + (off_t)skip + 1 > m->size)
-		return SPOOL_CORRUPT;
-	if (src.mem == NULL && (src.buf = malloc(SPOOL_IO_BUF)) == NULL)
+	if (i >= b->count)
 		return SPOOL_IOERR;
-	rc = reader_range(&r, &src, body + (off_t)skip, m->size - 1, -1);
-	free(src.buf);
-	return reader_status(&r, rc);
+	e = &b->msgs[i];
+	return spool_unquote(&src, e->body_off, e->header_end, e->content_end,
+	    body_lines, eol, sink, ctx);
 }
