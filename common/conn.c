@@ -1,7 +1,9 @@
+/* The client connection (conn.h). */
 #include <string.h>
 #include <unistd.h>
 
 #include "common/conn.h"
+#include "common/log.h"
 
 void
 conn_open(struct conn *c, const struct startup_opts *opts,
@@ -25,4 +27,15 @@ conn_open(struct conn *c, const struct startup_opts *opts,
 	reply_init(&c->out, STDOUT_FILENO, opts->idle_secs);
 	c->in.before_block = reply_flush_hook;
 	c->in.before_block_arg = &c->out;
+}
+
+void
+conn_starttls(struct conn *c, const char *ready, const char *tls_cmd,
+    const char *timestamp, int argc, char **argv)
+{
+	reply_printf(&c->out, "%s\r\n", ready);
+	if (reply_flush(&c->out) == -1)
+		return;
+	log_info("starttls client=%s", c->client);
+	tls_handover(tls_cmd, c->peer.addr, timestamp, argc, argv);
 }

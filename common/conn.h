@@ -45,4 +45,15 @@ struct conn {
 void	conn_open(struct conn *c, const struct startup_opts *opts,
 	    const struct users *users, const struct tls_state *resumed);
 
+/*
+ * STARTTLS and STLS (RFC 3207 4, RFC 2595 4): sends ready, and hands the
+ * connection to the engine tls_cmd (common/tls.h), telling the fresh
+ * server the client, timestamp (pop3d's APOP, else "") and the options
+ * it was started with. Whatever the client pipelined after the command
+ * dies with this process, unread. Returns only when the hand-over
+ * failed: the client is mid-handshake, so the session must end.
+ */
+void	conn_starttls(struct conn *c, const char *ready, const char *tls_cmd,
+	    const char *timestamp, int argc, char **argv);
+
 #endif

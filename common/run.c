@@ -14,10 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/run.h"
+#include "common/shell.h"
 
 /* The longest "exec CMD "$@"" script. */
-#define RUN_SCRIPT_MAX		4096
 /* Bytes read from the child's outputs at a time. */
 #define RUN_READ_CHUNK		4096
 /*
@@ -36,8 +37,8 @@ static void run_keep(struct run_capture *c, const char *data, size_t len);
 static void run_drain(int *fd, struct run_capture *c);
 static int run_poll(struct run *r, bool writing, int ms);
 static void run_close_from(int lowest);
-static void run_child(const struct run_spec *spec, char **argv,
-	    const int fds[3]);
+static void run_child(const struct run_spec *spec,
+	    const struct shell_cmd *sc, const int fds[3]);
 static void run_close_all(struct run *r);
 
 static void
@@ -121,7 +122,8 @@ run_close_from(int lowest)
 
 /* In the child: fds become 0, 1, 2 and nothing else is open. */
 static void
-run_child(const struct run_spec *spec, char **argv, const int fds[3])
+run_child(const struct run_spec *spec, const struct shell_cmd *sc,
+    const int fds[3])
 {
 	int lifted[3];
 
@@ -135,10 +137,7 @@ run_child(const struct run_spec *spec, char **argv, const int fds[3])
 		if (dup2(lifted[i], i) == -1)
 			_exit(RUN_EX_TEMPFAIL);
 	run_close_from(3);
-	if (spec->env != NULL)
-		execve(RUN_SHELL, argv, spec->env);
-	else
-		execv(RUN_SHELL, argv);
+	shell_exec(sc, spec->env);
 	_exit(RUN_EX_TEMPFAIL);
 }
 
@@ -159,29 +158,18 @@ run_start(struct run *r, const struct run_spec *spec)
 {
 	struct run_capture *caps[3] = { NULL, spec->out, spec->err };
 	int child[3] = { -1, -1, -1 }, ours[3] = { -1, -1, -1 };
-	char script[RUN_SCRIPT_MAX], **argv;
-	size_t argc = 0, nargs = 0;
+	struct shell_cmd sc;
 	int saved, null = -1;
 
 	*r = (struct run){ .pid = -1, .in_fd = -1, .out_fd = -1,
 	    .err_fd = -1, .out = spec->out, .err = spec->err };
 	r->deadline = deadline_in(spec->timeout_secs * 1000L);
-	/* "$@" carries the arguments: never parsed by the shell. */
-	if ((size_t)snprintf(script, sizeof script, "exec %s \"$@\"",
-	    spec->cmd) >= sizeof script) {
-		errno = ENAMETOOLONG;
+	if (shell_prepare(&sc, spec->cmd, spec->name, spec->args) == -1) {
+		saved = errno;
+		shell_free(&sc);
+		errno = saved;
 		return -1;
 	}
-	while (spec->args != NULL && spec->args[nargs] != NULL)
-		nargs++;
-	if ((argv = calloc(nargs + 5, sizeof *argv)) == NULL)
-		return -1;
-	argv[argc++] = RUN_SHELL;
-	argv[argc++] = "-c";
-	argv[argc++] = script;
-	argv[argc++] = (char *)spec->name;
-	for (size_t i = 0; i < nargs; i++)
-		argv[argc++] = spec->args[i];
 
 	/* Every end close-on-exec: only the child's dup2'ed copies live on. */
 	for (int i = 0; i < 3; i++) {
@@ -204,7 +192,7 @@ run_start(struct run *r, const struct run_spec *spec)
 			goto fail;
 	}
 	if ((r->pid = fork()) == 0)
-		run_child(spec, argv, child);
+		run_child(spec, &sc, child);
 	if (r->pid == -1)
 		goto fail;
 	for (int i = 0; i < 3; i++)
@@ -212,7 +200,7 @@ run_start(struct run *r, const struct run_spec *spec)
 			(void)close(child[i]);
 	if (null != -1)
 		(void)close(null);
-	free(argv);
+	shell_free(&sc);
 	r->in_fd = ours[RUN_IN];
 	r->out_fd = ours[RUN_OUT];
 	r->err_fd = ours[RUN_ERR];
@@ -227,7 +215,7 @@ fail:
 	}
 	if (null != -1)
 		(void)close(null);
-	free(argv);
+	shell_free(&sc);
 	errno = saved;
 	return -1;
 }
@@ -308,4 +296,21 @@ run_finish(struct run *r)
 		run_drain(&r->err_fd, r->err);
 	run_close_all(r);
 	return got == r->pid ? status : -1;
+}
+
+int
+run_exit_code(const struct run_spec *spec, int status, const char *what,
+    const char *id)
+{
+	if (status == -1) {
+		log_warnx("%s id=%s: %s took over %d s, killed", what, id,
+		    spec->cmd, spec->timeout_secs);
+		return -1;
+	}
+	if (WIFSIGNALED(status)) {
+		log_warnx("%s id=%s: killed by signal %d", what, id,
+		    WTERMSIG(status));
+		return -1;
+	}
+	return WEXITSTATUS(status);
 }

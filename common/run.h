@@ -23,8 +23,6 @@
 
 #include "common/deadline.h"
 
-/* The shell that runs CMD, so CMD may carry options ("sendmail -i"). */
-#define RUN_SHELL	"/bin/sh"
 /* sysexits.h EX_TEMPFAIL: also what the child exits with if exec fails. */
 #define RUN_EX_TEMPFAIL	75
 
@@ -70,5 +68,12 @@ int	run_write(void *ctx, const char *data, size_t len);
  * its waitpid(2) status, or -1 when the deadline passed (it was killed).
  */
 int	run_finish(struct run *r);
+/*
+ * run_finish()'s status judged for a caller that logs as "WHAT id=ID":
+ * the exit code (0-255), or -1 when the child was killed, by the deadline
+ * or a signal; that is logged here.
+ */
+int	run_exit_code(const struct run_spec *spec, int status, const char *what,
+	    const char *id);
 
 #endif

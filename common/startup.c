@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,18 +13,32 @@
 #include "common/log.h"
 #include "common/priv.h"
 #include "common/startup.h"
+#include "common/tls.h"
 
 static const char *startup_prog = "?";
 static const char *startup_client_line = "";
 static bool startup_to_stderr;
 
-void
-startup_init(const char *prog, const char *client_line)
+const struct tls_state *
+startup_begin(const char *prog, const char *client_line, int *argc,
+    char ***argv)
 {
+	static struct tls_state resumed;
+	/* first: nothing else may touch fd 3 before the record is read */
+	bool tls = tls_resume(&resumed);
+
+	if (tls) {
+		*argc = resumed.argc;
+		*argv = resumed.argv;
+	}
 	startup_prog = prog;
 	startup_client_line = client_line;
 	startup_to_stderr = isatty(STDERR_FILENO);
 	opterr = 0;
+	log_open(prog);
+	/* A client gone away must end in EPIPE, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	return tls ? &resumed : NULL;
 }
 
 bool

@@ -39,8 +39,16 @@ struct startup_opts {
 	const char	*tls_cmd;	/* -T, or NULL: no STARTTLS/STLS */
 };
 
-/* prog names the program on stderr; client_line is sent on a failure. */
-void	startup_init(const char *prog, const char *client_line);
+/*
+ * The first step of both programs: after STARTTLS/STLS, takes the state
+ * the first server handed over (common/tls.h) and its options in place
+ * of *argc and *argv; then opens the log as prog, names prog on stderr,
+ * keeps client_line to send on a failure, and ignores SIGPIPE. Returns
+ * the handed-over state, or NULL when this is a new connection.
+ */
+struct tls_state;
+const struct tls_state *startup_begin(const char *prog,
+	    const char *client_line, int *argc, char ***argv);
 /*
  * Takes option opt with argument arg into o when it is one of
  * STARTUP_OPTSTRING's (true), else leaves it to the program (false).

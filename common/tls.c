@@ -1,3 +1,7 @@
+/*
+ * STARTTLS and STLS through an external engine (tls.h): the state record
+ * written, and read back in the fresh server.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,6 +13,7 @@
 
 #include "common/io.h"
 #include "common/log.h"
+#include "common/shell.h"
 #include "common/tls.h"
 
 /*
@@ -31,6 +36,7 @@ tls_handover(const char *cmd, const char *addr, const char *timestamp,
     int argc, char **argv)
 {
 	static char rec[TLS_STATE_MAX];
+	struct shell_cmd sc;
 	char num[24];
 	size_t len = 0;
 	int fds[2], null;
@@ -69,17 +75,14 @@ tls_handover(const char *cmd, const char *addr, const char *timestamp,
 	(void)unsetenv("LISTEN_FDS");
 	(void)unsetenv("LISTEN_PID");
 	(void)unsetenv("LISTEN_FDNAMES");
-	{
-		char script[4096];
-
-		if ((size_t)snprintf(script, sizeof script, "exec %s", cmd) >=
-		    sizeof script) {
-			log_warnx("starttls: -T is too long");
-			return;
-		}
-		execl(TLS_SHELL, "sh", "-c", script, (char *)NULL);
+	if (shell_prepare(&sc, cmd, "sh", NULL) == -1) {
+		log_warn("starttls: -T");
+		shell_free(&sc);
+		return;
 	}
-	log_warn("starttls: unable to run %s", TLS_SHELL);
+	shell_exec(&sc, NULL);
+	log_warn("starttls: unable to run %s", SHELL_PATH);
+	shell_free(&sc);
 }
 
 /*

@@ -2,7 +2,7 @@
  * tls: STARTTLS (smtpd) and STLS (pop3d) through an external engine, -T
  * (SPEC 9). No TLS library is linked: after the ready reply,
  * tls_handover() puts the session's state on a pipe at TLS_STATE_FD and
- * execs "/bin/sh -c 'exec CMD'" with the client's socket as stdin and
+ * execs CMD through /bin/sh (common/shell.h) with the client's socket as stdin and
  * stdout and /dev/null as stderr. The engine (stunnel in inetd mode) runs
  * the handshake and a fresh server on the cleartext side, which calls
  * tls_resume() before anything else.
@@ -25,7 +25,6 @@
 /* The whole record: magic, pid, address, timestamp, argv. */
 #define TLS_STATE_MAX		8192
 #define TLS_TIMESTAMP_MAX	128
-#define TLS_SHELL		"/bin/sh"
 
 struct tls_state {
 	char	 addr[INET6_ADDRSTRLEN];	/* the client's, "" if local */

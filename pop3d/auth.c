@@ -19,7 +19,6 @@
 #include "common/md5.h"
 #include "common/sasl.h"
 #include "common/secret.h"
-#include "common/tls.h"
 #include "pop3d/pop3d.h"
 
 /* Client-given names in log lines are escaped (common/log.h). */
@@ -62,12 +61,8 @@ pop_cmd_stls(struct pop_session *s, char **argv, size_t argc)
 		return R_TLS_OFF;
 	if (s->conn.tls)
 		return R_TLS_ACTIVE;
-	reply_printf(&s->conn.out, "+OK Begin TLS negotiation\r\n");
-	if (reply_flush(&s->conn.out) == -1)
-		return R_NONE;
-	log_info("starttls client=%s", s->conn.client);
-	tls_handover(s->cfg->opts.tls_cmd, s->conn.peer.addr, s->timestamp,
-	    s->cfg->argc, s->cfg->argv);
+	conn_starttls(&s->conn, "+OK Begin TLS negotiation",
+	    s->cfg->opts.tls_cmd, s->timestamp, s->cfg->argc, s->cfg->argv);
 	s->quit = true;
 	s->end_how = "starttls failed";
 	return R_NONE;
@@ -231,17 +226,7 @@ pop_login(struct pop_session *s, const struct users_entry *e,
 		log_warnx("login refused client=%s user=%s method=%s: %s (%s)",
 		    s->conn.client, e->name, method, spool_status_text(st),
 		    strerror(saved));
-		switch (st) {
-		case SPOOL_INUSE:
-			return R_INUSE;
-		case SPOOL_LOCKED:
-			/* RFC 2449 8.1.2: the lock could not be obtained. */
-			return R_LOCKED;
-		case SPOOL_CORRUPT:
-			return R_NOT_MBOX;
-		default:
-			return R_OPEN_FAILED;
-		}
+		return pop_spool_reply(st, POP_SPOOL_OPEN);
 	}
 	if ((s->deleted = calloc(s->box.count + 1, sizeof *s->deleted)) ==
 	    NULL) {

@@ -3,7 +3,6 @@
  * stdin/stdout. Started once per connection by a superserver. See pop3d.8
  * and SPEC sections 2 and 4.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -18,27 +17,20 @@ main(int argc, char **argv)
 {
 	static struct pop3d_config cfg;
 	static struct pop_session s;
-	static struct tls_state resumed;
-	bool tls = tls_resume(&resumed);
+	const struct tls_state *resumed;
 	int opt;
 
+	resumed = startup_begin("pop3d",
+	    "-ERR [SYS/TEMP] Service not available\r\n", &argc, &argv);
 	cfg.opts = (struct startup_opts){
 		.spool_dir = POP_SPOOL_DEFAULT,
 		.users_file = POP_USERS_DEFAULT,
 		.idle_secs = POP_IDLE_SECS_DEFAULT,
 		.lock_wait_secs = POP_LOCK_WAIT_SECS_DEFAULT,
 	};
-	/* after STLS: the first pop3d's options and timestamp (common/tls.h) */
-	if (tls) {
-		argc = resumed.argc;
-		argv = resumed.argv;
-	}
+	/* handed on by STLS, so the fresh pop3d takes them too */
 	cfg.argc = argc;
 	cfg.argv = argv;
-	startup_init("pop3d", "-ERR [SYS/TEMP] Service not available\r\n");
-	log_open("pop3d");
-	/* A client gone away must end in EPIPE, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING)) != -1)
 		if (!startup_option(&cfg.opts, opt, optarg))
 			startup_bad_option(opt, "usage: pop3d [-lP] [-s spool] "
@@ -51,15 +43,15 @@ main(int argc, char **argv)
 	startup_drop(&cfg.opts);
 
 	s.cfg = &cfg;
-	conn_open(&s.conn, &cfg.opts, &cfg.users, tls ? &resumed : NULL);
+	conn_open(&s.conn, &cfg.opts, &cfg.users, resumed);
 	pop_set_state(&s, POP_ST_AUTH);
 	/* APOP after STLS answers the first greeting's timestamp */
-	if (tls && strlen(resumed.timestamp) < sizeof s.timestamp)
-		strcpy(s.timestamp, resumed.timestamp);
+	if (resumed && strlen(resumed->timestamp) < sizeof s.timestamp)
+		strcpy(s.timestamp, resumed->timestamp);
 	else
 		pop_timestamp_make(&s);
 
-	log_info("%s client=%s", tls ? "tls" : "connect", s.conn.client);
+	log_info("%s client=%s", resumed ? "tls" : "connect", s.conn.client);
 	pop_session_run(&s);
 	pop_session_end(&s);
 	return EX_OK;

@@ -5,6 +5,7 @@
 #ifndef POP3D_POP3D_H
 #define POP3D_POP3D_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -13,6 +14,7 @@
 #include "common/startup.h"
 #include "common/users.h"
 #include "pop3d/params.h"
+#include "pop3d/replies.h"
 #include "spool/spool.h"
 
 struct pop3d_config {
@@ -23,19 +25,6 @@ struct pop3d_config {
 	char		**argv;
 };
 
-/* Reply ids: texts are in one table in session.c. */
-enum reply_id {
-	R_SENT,			/* the handler wrote the reply itself */
-	R_NONE,			/* no reply */
-	R_DONE, R_USER_OK, R_DELETED, R_BYE,
-	R_UNKNOWN, R_TOOLONG, R_NUL, R_STATE, R_SYNTAX, R_BAD_NUMBER,
-	R_NO_MSG, R_MSG_DELETED, R_NEED_USER, R_PLAINTEXT,
-	R_AUTH_FAILED, R_AUTH_CLOSING, R_AUTH_MECH, R_APOP_OFF, R_AUTH_CANCELLED,
-	R_AUTH_MALFORMED, R_INUSE, R_LOCKED, R_OPEN_FAILED, R_NOT_MBOX,
-	R_READ_FAILED, R_COMMIT_FAILED, R_CHANGED, R_TOO_MANY_ERRORS, R_TIMEOUT,
-	R_TLS_OFF, R_TLS_ACTIVE,
-	R_COUNT
-};
 
 enum pop_state {
 	POP_ST_AUTH = 1 << 0,		/* AUTHORIZATION */
@@ -64,9 +53,17 @@ struct pop_session {
 	off_t			 retrieved_octets;
 };
 
-/* session.c */
+/* Every state change goes through here, so one place can trace it. */
+static inline void
+pop_set_state(struct pop_session *s, enum pop_state state)
+{
+	/* TRANSACTION holds an open mailbox and its deletion marks */
+	assert(state == POP_ST_AUTH || s->deleted != NULL);
+	s->state = state;
+}
+
+/* session.c: greets, then runs commands until QUIT, EOF or a limit. */
 void	pop_session_run(struct pop_session *s);
-void	pop_set_state(struct pop_session *s, enum pop_state state);
 
 /* auth.c: AUTHORIZATION, ending in pop_login(). */
 enum reply_id pop_cmd_user(struct pop_session *s, char **argv, size_t argc);

@@ -26,77 +26,37 @@ struct pop_cmd {
 
 /* RFC 1939, RFC 2449 CAPA, RFC 5034 AUTH. */
 static const struct pop_cmd pop_cmds[] = {
-	{ "APOP", POP_ST_AUTH, 2, 2, false, pop_cmd_apop, R_NONE },
-	{ "AUTH", POP_ST_AUTH, 0, 2, false, pop_cmd_auth, R_NONE },
-	{ "CAPA", ANY, 0, 0, false, pop_cmd_capa, R_NONE },
-	{ "DELE", POP_ST_TRANS, 1, 1, false, pop_cmd_dele, R_NONE },
-	{ "LIST", POP_ST_TRANS, 0, 1, false, pop_cmd_list, R_NONE },
-	{ "NOOP", POP_ST_TRANS, 0, 0, false, NULL, R_DONE },
-	{ "PASS", POP_ST_AUTH, 1, 1, true, pop_cmd_pass, R_NONE },
-	{ "QUIT", ANY, 0, 0, false, pop_cmd_quit, R_NONE },
-	{ "RETR", POP_ST_TRANS, 1, 1, false, pop_cmd_retr, R_NONE },
-	{ "RSET", POP_ST_TRANS, 0, 0, false, pop_cmd_rset, R_NONE },
-	{ "STAT", POP_ST_TRANS, 0, 0, false, pop_cmd_stat, R_NONE },
-	{ "STLS", POP_ST_AUTH, 0, 0, false, pop_cmd_stls, R_NONE },
-	{ "TOP", POP_ST_TRANS, 2, 2, false, pop_cmd_top, R_NONE },
-	{ "UIDL", POP_ST_TRANS, 0, 1, false, pop_cmd_uidl, R_NONE },
-	{ "USER", POP_ST_AUTH, 1, 1, false, pop_cmd_user, R_NONE },
+	{ .name = "APOP", .states = POP_ST_AUTH, .min_args = 2, .max_args = 2,
+	    .run = pop_cmd_apop },
+	{ .name = "AUTH", .states = POP_ST_AUTH, .max_args = 2,
+	    .run = pop_cmd_auth },
+	{ .name = "CAPA", .states = ANY, .run = pop_cmd_capa },
+	{ .name = "DELE", .states = POP_ST_TRANS, .min_args = 1, .max_args = 1,
+	    .run = pop_cmd_dele },
+	{ .name = "LIST", .states = POP_ST_TRANS, .max_args = 1,
+	    .run = pop_cmd_list },
+	{ .name = "NOOP", .states = POP_ST_TRANS, .fixed = R_DONE },
+	{ .name = "PASS", .states = POP_ST_AUTH, .min_args = 1, .max_args = 1,
+	    .rest = true, .run = pop_cmd_pass },
+	{ .name = "QUIT", .states = ANY, .run = pop_cmd_quit },
+	{ .name = "RETR", .states = POP_ST_TRANS, .min_args = 1, .max_args = 1,
+	    .run = pop_cmd_retr },
+	{ .name = "RSET", .states = POP_ST_TRANS, .run = pop_cmd_rset },
+	{ .name = "STAT", .states = POP_ST_TRANS, .run = pop_cmd_stat },
+	{ .name = "STLS", .states = POP_ST_AUTH, .run = pop_cmd_stls },
+	{ .name = "TOP", .states = POP_ST_TRANS, .min_args = 2, .max_args = 2,
+	    .run = pop_cmd_top },
+	{ .name = "UIDL", .states = POP_ST_TRANS, .max_args = 1,
+	    .run = pop_cmd_uidl },
+	{ .name = "USER", .states = POP_ST_AUTH, .min_args = 1, .max_args = 1,
+	    .run = pop_cmd_user },
 };
 
-/* Response codes are RFC 2449's and RFC 3206's. */
-static const char *const pop_replies[R_COUNT] = {
-	[R_DONE]			= "+OK",
-	[R_USER_OK]		= "+OK Send your password",
-	[R_DELETED]		= "+OK Message deleted",
-	[R_BYE]			= "+OK Bye",
-	[R_UNKNOWN]		= "-ERR Unknown command",
-	[R_TOOLONG]		= "-ERR Line too long",
-	[R_NUL]			= "-ERR NUL byte in command",
-	[R_STATE]		= "-ERR Command not valid in this state",
-	[R_SYNTAX]		= "-ERR Syntax error in arguments",
-	[R_BAD_NUMBER]		= "-ERR Invalid number",
-	[R_NO_MSG]		= "-ERR No such message",
-	[R_MSG_DELETED]		= "-ERR Message already deleted",
-	[R_NEED_USER]		= "-ERR Send USER first",
-	[R_PLAINTEXT]		= "-ERR [AUTH] Plaintext authentication "
-				  "disallowed on non-secure connections",
-	[R_AUTH_FAILED]		= "-ERR [AUTH] Authentication failed",
-	[R_AUTH_CLOSING]	= "-ERR [AUTH] Authentication failed, closing "
-				  "connection",
-	[R_AUTH_MECH]		= "-ERR Unrecognized authentication mechanism",
-	[R_APOP_OFF]		= "-ERR APOP is not offered here",
-	[R_AUTH_CANCELLED]	= "-ERR Authentication cancelled",
-	[R_AUTH_MALFORMED]	= "-ERR Malformed authentication response",
-	[R_INUSE]		= "-ERR [IN-USE] Mailbox in use by another "
-				  "session",
-	[R_LOCKED]		= "-ERR [IN-USE] Mailbox busy, try again later",
-	[R_OPEN_FAILED]		= "-ERR [SYS/TEMP] Unable to open the mailbox, "
-				  "try again later",
-	[R_NOT_MBOX]		= "-ERR [SYS/PERM] The mailbox is not in mbox "
-				  "format",
-	[R_READ_FAILED]		= "-ERR [SYS/TEMP] Unable to read the mailbox, "
-				  "try again later",
-	[R_COMMIT_FAILED]	= "-ERR [SYS/TEMP] Unable to remove the deleted "
-				  "messages, try again later",
-	[R_CHANGED]		= "-ERR [SYS/TEMP] The mailbox was changed by "
-				  "another program; none was removed",
-	[R_TOO_MANY_ERRORS]	= "-ERR Too many errors, closing connection",
-	[R_TIMEOUT]		= "-ERR Idle timeout, closing connection",
-	[R_TLS_OFF]		= "-ERR STLS is not offered here",
-	[R_TLS_ACTIVE]		= "-ERR Command not permitted when TLS active",
-};
 
 static const struct pop_cmd *pop_cmd_find(const char *verb);
-static bool pop_counts_as_error(enum reply_id id);
 static enum reply_id pop_dispatch(struct pop_session *s, char *line,
 	    size_t len);
 static void pop_reply(struct pop_session *s, enum reply_id id);
-
-void
-pop_set_state(struct pop_session *s, enum pop_state state)
-{
-	s->state = state;
-}
 
 static const struct pop_cmd *
 pop_cmd_find(const char *verb)
@@ -105,27 +65,6 @@ pop_cmd_find(const char *verb)
 		if (strcasecmp(verb, pop_cmds[i].name) == 0)
 			return &pop_cmds[i];
 	return NULL;
-}
-
-static bool
-pop_counts_as_error(enum reply_id id)
-{
-	switch (id) {
-	case R_UNKNOWN:
-	case R_TOOLONG:
-	case R_NUL:
-	case R_STATE:
-	case R_SYNTAX:
-	case R_BAD_NUMBER:
-	case R_NEED_USER:
-	case R_APOP_OFF:
-	case R_TLS_OFF:
-	case R_TLS_ACTIVE:
-	case R_AUTH_MALFORMED:
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* Splits the line into verb and arguments and checks them by the table. */
@@ -172,7 +111,7 @@ pop_dispatch(struct pop_session *s, char *line, size_t len)
 static void
 pop_reply(struct pop_session *s, enum reply_id id)
 {
-	reply_printf(&s->conn.out, "%s\r\n", pop_replies[id]);
+	reply_printf(&s->conn.out, "%s\r\n", pop_reply_text(id));
 }
 
 void
@@ -223,7 +162,8 @@ pop_session_run(struct pop_session *s)
 		}
 		if (reply != R_SENT && reply != R_NONE)
 			pop_reply(s, reply);
-		if (pop_counts_as_error(reply) && ++s->errors >= POP_ERRORS_MAX) {
+		if (pop_reply_weight(reply) == REPLY_ERROR &&
+		    ++s->errors >= POP_ERRORS_MAX) {
 			s->end_how = "too many errors";
 			pop_reply(s, R_TOO_MANY_ERRORS);
 			break;

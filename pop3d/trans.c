@@ -143,7 +143,7 @@ pop_cmd_uidl(struct pop_session *s, char **argv, size_t argc)
 	if ((st = spool_uids(&s->box)) != SPOOL_OK) {
 		log_warn("uidl failed client=%s user=%s: %s", s->conn.client, s->user,
 		    spool_status_text(st));
-		return R_READ_FAILED;
+		return pop_spool_reply(st, POP_SPOOL_READ);
 	}
 	if (argc == 1)
 		return pop_list_one(s, argv[0], true);
@@ -272,7 +272,7 @@ pop_cmd_quit(struct pop_session *s, char **argv, size_t argc)
 		log_warn("delete failed client=%s user=%s messages=%zu: %s",
 		    s->conn.client, s->user, s->deleted_count, spool_status_text(st));
 		s->end_how = "delete failed";
-		return st == SPOOL_CHANGED ? R_CHANGED : R_COMMIT_FAILED;
+		return pop_spool_reply(st, POP_SPOOL_COMMIT);
 	}
 	log_info("deleted client=%s user=%s messages=%zu octets=%jd",
 	    s->conn.client, s->user, s->deleted_count,

@@ -12,7 +12,6 @@
 
 #include "common/log.h"
 #include "common/sasl.h"
-#include "common/tls.h"
 #include "smtpd/smtpd.h"
 
 static bool smtp_greet(struct smtp_session *s, char *arg, bool esmtp);
@@ -317,12 +316,7 @@ smtp_cmd_rset(struct smtp_session *s, char *arg)
 	return R_DONE;
 }
 
-/*
- * RFC 3207: ready, then the engine (-T) takes the connection and starts a
- * fresh smtpd on its cleartext side; whatever the client pipelined after
- * STARTTLS dies with this process, unread or unrun. Returns only when the
- * hand-over failed: the client is mid-handshake, so the session ends.
- */
+/* RFC 3207: the engine (-T) starts a fresh smtpd on its cleartext side. */
 enum reply_id
 smtp_cmd_starttls(struct smtp_session *s, char *arg)
 {
@@ -331,12 +325,8 @@ smtp_cmd_starttls(struct smtp_session *s, char *arg)
 		return R_UNIMPLEMENTED;
 	if (s->conn.tls)
 		return R_TLS_ACTIVE;
-	reply_printf(&s->conn.out, "220 2.0.0 Ready to start TLS\r\n");
-	if (reply_flush(&s->conn.out) == -1)
-		return R_NONE;
-	log_info("starttls client=%s", s->conn.client);
-	tls_handover(s->cfg->opts.tls_cmd, s->conn.peer.addr, "", s->cfg->argc,
-	    s->cfg->argv);
+	conn_starttls(&s->conn, "220 2.0.0 Ready to start TLS",
+	    s->cfg->opts.tls_cmd, "", s->cfg->argc, s->cfg->argv);
 	s->quit = true;
 	return R_NONE;
 }

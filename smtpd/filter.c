@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "common/log.h"
 #include "common/run.h"
@@ -128,25 +127,17 @@ smtp_filter(const struct smtpd_config *cfg, const struct conn *conn,
 	if (st != SPOOL_OK && !child.stopped_reading)
 		log_warn("filter id=%s: writing the message: %s", id,
 		    spool_status_text(st));
-	status = run_finish(&child);
+	status = run_exit_code(&spec, run_finish(&child), "filter", id);
 	filter_reason(&err, outcome->reason, sizeof outcome->reason);
-	if (status == -1) {
-		log_warnx("filter id=%s: %s took over %d s, killed", id,
-		    spec.cmd, spec.timeout_secs);
+	if (status == -1)
 		return false;
-	}
-	if (WIFSIGNALED(status)) {
-		log_warnx("filter id=%s: killed by signal %d", id,
-		    WTERMSIG(status));
-		return false;
-	}
-	if (WEXITSTATUS(status) == SMTP_FILTER_EX_REFUSE) {
+	if (status == SMTP_FILTER_EX_REFUSE) {
 		outcome->refusal = R_FILTER_REFUSED;
 		return false;
 	}
-	if (WEXITSTATUS(status) != 0) {
+	if (status != 0) {
 		log_warnx("filter id=%s: %s exited %d: %s", id, spec.cmd,
-		    WEXITSTATUS(status), outcome->reason);
+		    status, outcome->reason);
 		return false;
 	}
 	if (st != SPOOL_OK && !child.stopped_reading)
@@ -167,7 +158,7 @@ smtp_filter(const struct smtpd_config *cfg, const struct conn *conn,
 	if (st != SPOOL_OK) {
 		log_warn("filter id=%s: adding its header: %s", id,
 		    spool_status_text(st));
-		outcome->refusal = st == SPOOL_NOSPACE ? R_NOSPACE : R_TEMP_IO;
+		outcome->refusal = smtp_spool_reply(st);
 		return false;
 	}
 	return true;

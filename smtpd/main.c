@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,9 +137,10 @@ main(int argc, char **argv)
 {
 	static struct smtpd_config cfg;
 	static struct smtp_session s;
-	static struct tls_state resumed;
-	bool tls = tls_resume(&resumed);
+	const struct tls_state *resumed;
 
+	resumed = startup_begin("smtpd", "421 4.3.0 Service not available\r\n",
+	    &argc, &argv);
 	cfg = (struct smtpd_config){
 		.opts = {
 			.spool_dir = SMTP_SPOOL_DEFAULT,
@@ -150,25 +150,17 @@ main(int argc, char **argv)
 		},
 		.max_msg_size = SMTP_MSG_SIZE_DEFAULT,
 		.max_rcpts = SMTP_RCPTS_DEFAULT,
+		/* handed on by STARTTLS, so the fresh smtpd takes them too */
+		.argc = argc,
+		.argv = argv,
 	};
-	/* after STARTTLS: the first smtpd's options (common/tls.h) */
-	if (tls) {
-		argc = resumed.argc;
-		argv = resumed.argv;
-	}
-	cfg.argc = argc;
-	cfg.argv = argv;
-	startup_init("smtpd", "421 4.3.0 Service not available\r\n");
-	log_open("smtpd");
-	/* A client gone away must end in EPIPE, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
 	smtp_configure(&cfg, argc, argv);
 	startup_drop(&cfg.opts);
 	cfg.domains[cfg.domain_count++] = cfg.hostname;
 	cfg.domains[cfg.domain_count++] = "localhost";
-	smtp_session_open(&s, &cfg, tls ? &resumed : NULL);
+	smtp_session_open(&s, &cfg, resumed);
 
-	log_info("%s client=%s", tls ? "tls" : "connect", s.conn.client);
+	log_info("%s client=%s", resumed ? "tls" : "connect", s.conn.client);
 	smtp_session_run(&s);
 	log_info("disconnect client=%s errors=%d", s.conn.client, s.errors);
 	return EX_OK;

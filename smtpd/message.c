@@ -30,7 +30,6 @@ static void message_header(struct smtp_message *m, const char *p,
 static void message_new_id(struct smtp_txn *t);
 static void message_trace(struct smtp_txn *t, const struct smtpd_config *cfg,
 	    const struct conn *conn, time_t now);
-static enum reply_id message_spool_failure(enum spool_status st);
 static enum reply_id message_judge(const struct smtp_message *m);
 static bool message_deliver(struct smtp_txn *t,
 	    const struct smtpd_config *cfg, const struct conn *conn,
@@ -160,20 +159,6 @@ smtp_message_abandon(struct smtp_message *m)
 	m->active = false;
 }
 
-/* The reply for a spool failure: all of them are temporary. */
-static enum reply_id
-message_spool_failure(enum spool_status st)
-{
-	switch (st) {
-	case SPOOL_LOCKED:
-		return R_TEMP_LOCK;
-	case SPOOL_NOSPACE:
-		return R_NOSPACE;
-	default:
-		return R_TEMP_IO;
-	}
-}
-
 /* What refuses the message as received, before anyone else sees it. */
 static enum reply_id
 message_judge(const struct smtp_message *m)
@@ -185,7 +170,7 @@ message_judge(const struct smtp_message *m)
 	if (m->received > SMTP_RECEIVED_MAX)
 		return R_LOOP;
 	if (m->opened != SPOOL_OK)
-		return message_spool_failure(m->opened);
+		return smtp_spool_reply(m->opened);
 	return R_NONE;
 }
 
@@ -212,7 +197,7 @@ message_deliver(struct smtp_txn *t, const struct smtpd_config *cfg,
 	if (st == SPOOL_OK)
 		return true;
 	out->failed_errno = errno;
-	out->refusal = message_spool_failure(st);
+	out->refusal = smtp_spool_reply(st);
 	if (t->remote_count > 0)
 		log_warnx("id=%s: handed to the relay, but not delivered "
 		    "locally: the client will retry both", t->msg.id);

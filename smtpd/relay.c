@@ -10,7 +10,6 @@
  * Anything else: 5xx.
  */
 #include <stdlib.h>
-#include <sys/wait.h>
 
 #include "common/log.h"
 #include "common/run.h"
@@ -53,21 +52,13 @@ smtp_relay(const struct smtpd_config *cfg, const struct conn *conn,
 	if (st != SPOOL_OK)
 		log_warn("relay id=%s: writing the message: %s", id,
 		    spool_status_text(st));
-	status = run_finish(&child);
-	if (status == -1) {
-		log_warnx("relay id=%s: %s took over %d s, killed", id,
-		    cfg->relay_cmd, SMTP_RELAY_TIMEOUT_SECS);
+	status = run_exit_code(&spec, run_finish(&child), "relay", id);
+	if (status == -1)
 		return false;
-	}
-	if (WIFSIGNALED(status)) {
-		log_warnx("relay id=%s: killed by signal %d", id,
-		    WTERMSIG(status));
-		return false;
-	}
-	if (WEXITSTATUS(status) != 0) {
+	if (status != 0) {
 		log_warnx("relay id=%s: %s exited %d", id, cfg->relay_cmd,
-		    WEXITSTATUS(status));
-		if (WEXITSTATUS(status) != RUN_EX_TEMPFAIL)
+		    status);
+		if (status != RUN_EX_TEMPFAIL)
 			*refusal = R_RELAY_PERM;
 		return false;
 	}

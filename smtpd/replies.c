@@ -149,3 +149,16 @@ smtp_reply_weight(enum reply_id id)
 {
 	return smtp_replies[id].weight;
 }
+
+enum reply_id
+smtp_spool_reply(enum spool_status st)
+{
+	switch (st) {
+	case SPOOL_LOCKED:
+		return R_TEMP_LOCK;
+	case SPOOL_NOSPACE:
+		return R_NOSPACE;
+	default:
+		return R_TEMP_IO;
+	}
+}

@@ -1,10 +1,13 @@
 /*
  * replies: every reply smtpd sends by id, its text (RFC 5321 codes with
  * RFC 3463 enhanced codes, in plain words) and what it weighs in the
- * session's error count. Nothing else: the session loop writes them.
+ * session's error count; and what a spool failure answers. Nothing else:
+ * the session loop writes them.
  */
 #ifndef SMTPD_REPLIES_H
 #define SMTPD_REPLIES_H
+
+#include "spool/spool.h"
 
 /* Reply ids: the table in replies.c holds their texts. */
 enum reply_id {
@@ -37,5 +40,7 @@ enum reply_weight {
 /* The text of id, without CRLF; NULL for R_SENT and R_NONE. */
 const char *smtp_reply_text(enum reply_id id);
 enum reply_weight smtp_reply_weight(enum reply_id id);
+/* The one mapping of a spool failure to a reply: all are temporary. */
+enum reply_id smtp_spool_reply(enum spool_status st);
 
 #endif
