@@ -176,6 +176,14 @@ $(BIN)/unit_%: $(B)/t/unit/unit_%.o $(LIBSMTPD) $(LIBSPOOL) $(LIBCOMMON) \
 SAN_LOGS := $(abspath $(B)/sanitizer-logs)
 # the bats files to run (make test TESTS=t/smtpd.bats for one)
 TESTS ?= t/
+# Files run TEST_JOBS at a time (bats --jobs, with GNU parallel; one at a
+# time without it), each file's tests in order; tests tagged "alone"
+# (timing measurements) run afterwards, by themselves.
+TEST_JOBS ?= 4
+BATS_SUITE = jobs=$(TEST_JOBS); command -v parallel >/dev/null || jobs=1; \
+	bats --jobs $$jobs --no-parallelize-within-files \
+	    --filter-tags '!alone' $(TESTS); status=$$?; \
+	bats --filter-tags alone $(TESTS) || status=1
 # Installs what the suite needs first (scripts/need.sh): the build itself
 # needs libcrypt's header.
 test:
@@ -184,11 +192,11 @@ test:
 	@set -- $$(scripts/test-scratch.sh $(abspath $(BIN)) $(SAN_LOGS)); \
 	bin=$$1 logs=$$2 scratch=$$3; \
 	rm -rf $$logs && mkdir -p $$logs && chmod 1777 $$logs; \
-	echo "BIN=$$bin bats $(TESTS)"; \
-	BIN=$$bin SANITIZE=$(SANITIZE) VARIANT=$(VARIANT) SAN_LOGS=$$logs \
+	echo "BIN=$$bin bats $(TESTS) ($(TEST_JOBS) files at a time)"; \
+	export BIN=$$bin SANITIZE=$(SANITIZE) VARIANT=$(VARIANT) SAN_LOGS=$$logs \
 	ASAN_OPTIONS=log_path=$$logs/asan:detect_leaks=1 \
-	UBSAN_OPTIONS=log_path=$$logs/ubsan:print_stacktrace=1:halt_on_error=1 \
-	    bats $(TESTS); status=$$?; \
+	UBSAN_OPTIONS=log_path=$$logs/ubsan:print_stacktrace=1:halt_on_error=1; \
+	$(BATS_SUITE); \
 	for f in $$(find $$logs -type f -empty); do \
 	    echo "note: $$f is empty: a process the tests SIGKILL died" \
 	        "before its sanitizer runtime wrote a word"; done; \

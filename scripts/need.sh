@@ -8,7 +8,7 @@ set -eu
 
 # command (or file) -> Debian package that provides it
 test_needs="
-bats:bats python3:python3 strace:strace mkpasswd:whois /usr/bin/time:time
+bats:bats parallel:parallel python3:python3 strace:strace mkpasswd:whois /usr/bin/time:time
 ip:iproute2 xinetd:xinetd stunnel:stunnel4 curl:curl openssl:openssl
 systemd-socket-activate:systemd groff:groff-base
 /usr/include/crypt.h:libcrypt-dev

@@ -284,6 +284,8 @@ PY
 
 # timing PROGRAM ARGS...: t/lib/timing.py over 50 sessions; fails when
 # two causes of a failed login differ by 0.3 ms or more in their medians.
+# Tagged "alone": make test runs them after the parallel part, by
+# themselves, so other files' load does not blur the medians.
 failure_timing() {
 	local proto="$1"
 	shift
@@ -294,10 +296,12 @@ failure_timing() {
 	awk -v s="$spread" 'BEGIN { exit !(s < 0.3) }'
 }
 
+# bats test_tags=alone
 @test "a failed login takes the same time for an unknown user, a {PLAIN} and a hashed secret (pop3d USER/PASS)" {
 	failure_timing pop3d "$BIN/pop3d" "${POP3D_ARGS[@]}"
 }
 
+# bats test_tags=alone
 @test "a failed AUTH takes the same time for an unknown user, a {PLAIN} and a hashed secret (smtpd AUTH PLAIN)" {
 	failure_timing smtpd "$BIN/smtpd" "${SMTPD_ARGS[@]}"
 }
