@@ -273,25 +273,36 @@ FUZZ_B       := build/fuzz
 # split between two reads), and the big buffer's fresh pages were a third
 # of fuzz_mbox's time. crypt(3) and the failed-login delay are stand-ins
 # (fuzz/fuzz.h).
-FUZZ_FLAGS   := -D_GNU_SOURCE -DSPOOL_IO_BUF=4096 -g -O1 \
-                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+FUZZ_CFLAGS  := $(ALL_CPPFLAGS) -std=c11 -D_GNU_SOURCE -DSPOOL_IO_BUF=4096 \
+                -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=all -MMD -MP
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined \
                 -Wl,--wrap=sasl_delay -Wl,--wrap=crypt
 FUZZ_LIB_SRC := $(COMMON_SRC) $(SPOOL_SRC)
-fuzz_sources  = fuzz/fuzz_$(1).c $(FUZZ_LIB_SRC) \
-    $(if $(filter smtpd address headers data,$(1)),$(SMTPD_SRC)) \
-    $(if $(filter pop3d,$(1)),$(POP3D_SRC))
+# Every source is compiled once for all harnesses (build/fuzz/obj); the
+# portable scanner's spool once more (build/fuzz/portable), as
+# PORTABLE=1 builds it. Each harness links what it drives.
+fuzz_objs = $(FUZZ_B)/obj/fuzz/fuzz_$(1).o \
+    $(COMMON_SRC:%.c=$(FUZZ_B)/obj/%.o) \
+    $(SPOOL_SRC:%.c=$(FUZZ_B)/$(if $(filter mbox_portable,$(1)),portable,obj)/%.o) \
+    $(if $(filter smtpd address headers data,$(1)),$(SMTPD_SRC:%.c=$(FUZZ_B)/obj/%.o)) \
+    $(if $(filter pop3d,$(1)),$(POP3D_SRC:%.c=$(FUZZ_B)/obj/%.o))
 
-$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h fuzz/crypt_standin.h $(FUZZ_LIB_SRC) $(SMTPD_SRC) \
-    $(POP3D_SRC)
+$(FUZZ_B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -o $@ \
-	    $(call fuzz_sources,$*) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+$(FUZZ_B)/portable/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DSPOOL_SCAN_PORTABLE -c -o $@ $<
+$(FUZZ_B)/obj/fuzz/fuzz_mbox_portable.o: fuzz/fuzz_mbox.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DSPOOL_SCAN_PORTABLE -c -o $@ $<
 
-# fuzz_mbox on the portable scanner, as PORTABLE=1 builds it
-$(FUZZ_B)/fuzz_mbox_portable: fuzz/fuzz_mbox.c fuzz/fuzz.h fuzz/crypt_standin.h $(FUZZ_LIB_SRC)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(ALL_CPPFLAGS) -DSPOOL_SCAN_PORTABLE -std=c11 \
-	    $(FUZZ_FLAGS) -o $@ $(call fuzz_sources,mbox) $(LDLIBS)
+define FUZZ_LINK
+$(FUZZ_B)/fuzz_$(1): $(call fuzz_objs,$(1))
+	$$(FUZZ_CC) $$(FUZZ_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach f,$(FUZZERS),$(eval $(call FUZZ_LINK,$(f))))
 
 # The short pass (CI): from the committed corpus fuzz/corpus/ and the
 # seeds; what it finds stays in build/fuzz/corpus/.
@@ -376,5 +387,5 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(shell find build/plain build/san build/dyn -name '*.d' -type f \
-    2>/dev/null)
+-include $(shell find build/plain build/san build/dyn build/fuzz -name '*.d' \
+    -type f 2>/dev/null)

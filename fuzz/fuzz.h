@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "common/deadline.h"
 #include "fuzz/crypt_standin.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
