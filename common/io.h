@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* All len bytes, at the file offset or at off: 0, or -1 with errno. */
 int	io_write_all(int fd, const void *data, size_t len);
 int	io_pwrite_all(int fd, const void *data, size_t len, off_t off);
 /* Exactly len bytes at off: a file that ends first is EIO. */
@@ -19,6 +20,7 @@ int	io_pread_all(int fd, void *data, size_t len, off_t off);
 ssize_t	io_read_upto(int fd, void *data, size_t len);
 ssize_t	io_pread_upto(int fd, void *data, size_t len, off_t off);
 
+/* The system calls of the same names, retried on EINTR: their results. */
 int	io_open(const char *path, int flags);
 int	io_openat(int dirfd, const char *name, int flags, mode_t mode);
 int	io_fsync(int fd);

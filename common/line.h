@@ -58,6 +58,7 @@ struct line_reader {
 	char	 buf[LINE_BUF_SIZE];
 };
 
+/* Reads fd, waiting at most idle_secs for a line (0: for ever). */
 void	line_init(struct line_reader *r, int fd, int idle_secs);
 
 /*

@@ -17,9 +17,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* openlog(3) as ident, facility mail; call once, before any line. */
 void	log_open(const char *ident);
+/* Whether lines also go to stderr, with the program's name. */
 void	log_set_stderr(bool also_stderr);
 
+/* One line at LOG_INFO, LOG_WARNING with ": strerror(errno)", or without. */
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

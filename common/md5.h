@@ -18,6 +18,7 @@ struct md5 {
 	unsigned char	block[64];	/* input not yet hashed */
 };
 
+/* RFC 1321: init, feed any number of times, final writes the digest. */
 void	md5_init(struct md5 *m);
 void	md5_update(struct md5 *m, const void *data, size_t len);
 void	md5_final(struct md5 *m, unsigned char digest[MD5_DIGEST_LEN]);

@@ -24,6 +24,7 @@ struct peer {
 	char		log_name[LOG_ESCAPED_SIZE(INET6_ADDRSTRLEN)];
 };
 
+/* Who is on fd (SPEC 2's order of sources): fills p, never fails. */
 void	peer_identify(struct peer *p, int fd);
 /* For log lines: the address, escaped (common/log.h), or "local". */
 const char *peer_log_name(struct peer *p);

@@ -12,7 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* a and b hold the same bytes, in time that depends on the lengths only. */
 bool	secret_equal(const void *a, size_t alen, const void *b, size_t blen);
+/* Zeroes len bytes at p, and the compiler may not skip it. */
 void	secret_wipe(void *p, size_t len);
 
 #endif

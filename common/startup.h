@@ -68,6 +68,7 @@ void	startup_raise_fds(void);
 void	startup_bad_option(int opt, const char *usage)
 	    __attribute__((noreturn));
 
+/* Logs the message, sends the failure line, exits with code (sysexits). */
 void	startup_fatal(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 

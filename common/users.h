@@ -48,20 +48,22 @@ struct users {
  * or -1 with errno (EFBIG when the file exceeds max_bytes).
  */
 int	users_load(struct users *u, const char *path, size_t max_bytes);
+/* Releases what users_load() took; u is empty afterwards. */
 void	users_free(struct users *u);
 
+/* The len bytes of name are a user name SPEC 5 allows (no path in it). */
 bool	users_name_valid(const char *name, size_t len);
 
 /* The entry for name (any case), or NULL for an unknown or invalid name. */
 const struct users_entry *users_find(const struct users *u, const char *name);
 
+/* e has a non-empty {PLAIN} secret: APOP and CRAM-MD5 can check it. */
+bool	users_plain_usable(const struct users_entry *e);
+
 /*
  * True when pass (len bytes, NUL-terminated) is the password of e. e may be
  * NULL (unknown user): the same work is done and the answer is false.
  */
-/* e has a non-empty {PLAIN} secret: APOP and CRAM-MD5 can check it. */
-bool	users_plain_usable(const struct users_entry *e);
-
 bool	users_pass_verify(const struct users *u, const struct users_entry *e,
 	    const char *pass, size_t len);
 

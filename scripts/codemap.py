@@ -8,13 +8,19 @@ with '}' at column 0 (style(9)).
   scripts/codemap.py calls         per folder: file -> files it calls
   scripts/codemap.py circles       pairs of files of one folder that call
                                    each other; exit 1 if there are any
+  scripts/codemap.py contracts     public declarations in headers with no
+                                   comment over them or their group (a run
+                                   of declarations without a blank line);
+                                   exit 1 if there are any
 """
 import os
 import re
 import sys
 
 FOLDERS = ["common", "spool", "smtpd", "pop3d"]
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+# CODEMAP_ROOT: another tree of the same layout (the checker's own test)
+ROOT = os.environ.get("CODEMAP_ROOT") or \
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 DEF = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\(")
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -55,6 +61,8 @@ def functions(path):
 
 def sources():
     for folder in FOLDERS:
+        if not os.path.isdir(os.path.join(ROOT, folder)):
+            continue
         for name in sorted(os.listdir(os.path.join(ROOT, folder))):
             if name.endswith(".c"):
                 yield folder, os.path.join(folder, name)
@@ -98,20 +106,47 @@ def call_graph():
     return graph
 
 
+def uncovered(path):
+    """Function declarations of a header without a contract comment."""
+    lines = open(path, encoding="utf-8").read().split("\n")
+    out = []
+    for i, line in enumerate(lines):
+        if not re.match(r"^[A-Za-z_].*\b[A-Za-z_][A-Za-z0-9_]*\(", line) or \
+                line.startswith(("#", "typedef", "struct", "enum", "static")):
+            continue
+        j = i - 1
+        # up through the group: declarations and their continuation lines
+        while j >= 0 and lines[j].strip() and not lines[j].rstrip().endswith("*/"):
+            j -= 1
+        if j < 0 or not lines[j].rstrip().endswith("*/"):
+            out.append(f"{path}:{i + 1}: {line.strip()}")
+    return out
+
+
 def main():
     what = sys.argv[1] if len(sys.argv) > 1 else "lengths"
     if what == "lengths":
         lengths(int(sys.argv[2]) if len(sys.argv) > 2 else 60)
         return 0
+    if what == "contracts":
+        found = []
+        for folder in FOLDERS:
+            if not os.path.isdir(os.path.join(ROOT, folder)):
+                continue
+            for name in sorted(os.listdir(os.path.join(ROOT, folder))):
+                if name.endswith(".h"):
+                    found += uncovered(os.path.join(ROOT, folder, name))
+        print("\n".join(found + [f"{len(found)} without a contract"]))
+        return 1 if found else 0
     graph = call_graph()
     if what == "calls":
         for folder in FOLDERS:
-            for path, calls in sorted(graph[folder].items()):
+            for path, calls in sorted(graph.get(folder, {}).items()):
                 print(f"{path} -> {' '.join(sorted(calls)) or '-'}")
         return 0
     found = 0
     for folder in FOLDERS:
-        files = graph[folder]
+        files = graph.get(folder, {})
         for a in sorted(files):
             for b in sorted(files[a]):
                 if a < b and a in files.get(b, set()):

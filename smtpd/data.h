@@ -51,6 +51,7 @@ struct data_machine {
 	void		*ctx;
 };
 
+/* Starts a message in framing; emit gets the content as it comes. */
 void	data_init(struct data_machine *d, enum data_framing framing,
 	    void (*emit)(void *ctx, const char *data, size_t len), void *ctx);
 /*

@@ -17,6 +17,7 @@
 /* RFC 5322 2.1.1: a line is at most 998 characters. */
 #define HEADER_LINE_MAX		998
 
+/* NULL when text is header lines (made LF-ended in place), else why not. */
 const char *header_lines_fault(char *text, size_t *len);
 
 #endif

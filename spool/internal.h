@@ -59,9 +59,12 @@ enum spool_status spool_errno_status(int err);
 
 /* Validates user and writes its lower-case form to out. */
 bool	spool_name_lower(const char *user, char out[USERS_NAME_MAX + 1]);
+/* ".name.suffix": the journal, rewrite and session files of a mailbox. */
 void	spool_aux_name(char out[SPOOL_AUX_NAME_MAX], const char *name,
 	    const char *suffix);
 
+/* The spool directory, O_DIRECTORY, its filesystem learned (fs.c): the
+   descriptor, or -1 with errno. */
 int	spool_dir_open(const char *dir);
 
 /* What spool_file_open() does when the file is missing. */
@@ -239,6 +242,7 @@ struct journal_record {
 	size_t		head_len;
 };
 
+/* The record into out (its length), and back: false for anything else. */
 size_t	journal_format(char *out, size_t outsize, bool begun, uintmax_t ino,
 	    off_t before, off_t after, const char *head, size_t head_len);
 bool	journal_parse(const char *text, struct journal_record *rec);

@@ -62,3 +62,23 @@ load lib/helpers
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+# DESIGN.md: within a folder, calls form no circle, and every public
+# declaration carries a contract. The checker is shown to fail first.
+@test "code shape: no two files of a folder call each other; every public declaration has a contract" {
+	fake="$BATS_TEST_TMPDIR/tree"
+	mkdir -p "$fake/spool"
+	printf 'int\na(void)\n{\n\treturn b();\n}\n' >"$fake/spool/a.c"
+	printf 'int\nb(void)\n{\n\treturn a();\n}\n' >"$fake/spool/b.c"
+	printf 'int\ta(void);\n' >"$fake/spool/a.h"
+	run env CODEMAP_ROOT="$fake" python3 "$BATS_TEST_DIRNAME/../scripts/codemap.py" circles
+	[ "$status" -eq 1 ] && [[ "$output" == *"spool/a.c <-> spool/b.c"* ]]
+	run env CODEMAP_ROOT="$fake" python3 "$BATS_TEST_DIRNAME/../scripts/codemap.py" contracts
+	[ "$status" -eq 1 ] && [[ "$output" == *"a.h:1"* ]]
+	run python3 "$BATS_TEST_DIRNAME/../scripts/codemap.py" circles
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run python3 "$BATS_TEST_DIRNAME/../scripts/codemap.py" contracts
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
