@@ -107,7 +107,7 @@ static enum spool_status
 deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
     struct deliver_target *all, size_t count, bool lean)
 {
-	struct deadline next_refresh = { { 0, 0 } };
+	struct deadline next_refresh = spool_refresh_next();
 	char tail[2] = { '\n', '\n' }, head[SPOOL_HEAD_MAX];
 	const char *sep = "";
 	size_t sep_len = 0, head_len, k;

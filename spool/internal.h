@@ -143,7 +143,9 @@ void	spool_unlock(int dirfd, const char *name, int fd);
 void	spool_unlock_close(int dirfd, const char *name, int fd);
 /* Touches the dotlock so others know its holder lives. */
 void	spool_lock_refresh(int dirfd, const char *name);
-/* true every SPOOL_DOTLOCK_REFRESH_SECS; *next starts zeroed. */
+/* When a holder next refreshes its dotlock: SPOOL_DOTLOCK_REFRESH_SECS on. */
+struct deadline spool_refresh_next(void);
+/* true once *next has passed, which then moves on by the same. */
 bool	spool_refresh_due(struct deadline *next);
 /* fcntl(F_SETLK) write lock on the whole file, once: 0 or -1 (EAGAIN). */
 int	spool_fcntl_lock_now(int fd);

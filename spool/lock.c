@@ -277,14 +277,19 @@ spool_lock_refresh(int dirfd, const char *name)
 		log_warn("mailbox %s: refreshing the lock file %s", name, lname);
 }
 
+struct deadline
+spool_refresh_next(void)
+{
+	return deadline_in(SPOOL_DOTLOCK_REFRESH_SECS * 1000L);
+}
+
 bool
 spool_refresh_due(struct deadline *next)
 {
-	bool due = next->at.tv_sec != 0 && deadline_left_ms(*next, 1) == 0;
-
-	if (next->at.tv_sec == 0 || due)
-		*next = deadline_in(SPOOL_DOTLOCK_REFRESH_SECS * 1000L);
-	return due;
+	if (deadline_left_ms(*next, 1) > 0)
+		return false;
+	*next = spool_refresh_next();
+	return true;
 }
 
 static int

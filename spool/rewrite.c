@@ -62,7 +62,7 @@ static enum spool_status
 rewrite_copy(struct spool_box *b, int fd, int to, off_t from, off_t end,
     size_t next)
 {
-	struct deadline next_refresh = { { 0, 0 } };
+	struct deadline next_refresh = spool_refresh_next();
 
 	while (from < end) {
 		size_t n = end - from < SPOOL_IO_BUF ?
