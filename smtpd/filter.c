@@ -28,6 +28,8 @@ static char *filter_env_var(const char *name, const char *value);
 static char **filter_env(const struct smtpd_config *cfg,
 	    const struct conn *conn, const struct smtp_txn *t);
 static void filter_env_free(char **env);
+static bool filter_headers(const struct smtp_txn *t, struct spool_msg *msg,
+	    struct run_capture *out, struct smtp_outcome *outcome);
 
 /* The first line of stderr as reply text: printable ASCII, trimmed. */
 static void
@@ -95,6 +97,38 @@ filter_env_free(char **env)
 	free(env);
 }
 
+/*
+ * Exit 0: the header lines it printed, checked, go in after Return-Path.
+ * true when the message may go on.
+ */
+static bool
+filter_headers(const struct smtp_txn *t, struct spool_msg *msg,
+    struct run_capture *out, struct smtp_outcome *outcome)
+{
+	const char *id = t->msg.id, *fault;
+	enum spool_status st;
+
+	if (out->overflow) {
+		log_warnx("filter id=%s: printed over %d bytes of header", id,
+		    SMTP_FILTER_HEADERS_MAX);
+		return false;
+	}
+	if ((fault = header_lines_fault(out->buf, &out->len)) != NULL) {
+		log_warnx("filter id=%s: printed %s", id, fault);
+		return false;
+	}
+	if (out->len == 0)
+		return true;
+	st = spool_msg_insert(msg, t->msg.return_path_len, out->buf, out->len);
+	if (st != SPOOL_OK) {
+		log_warn("filter id=%s: adding its header: %s", id,
+		    spool_status_text(st));
+		outcome->refusal = smtp_spool_reply(st);
+		return false;
+	}
+	return true;
+}
+
 bool
 smtp_filter(const struct smtpd_config *cfg, const struct conn *conn,
     const struct smtp_txn *t, struct spool_msg *msg,
@@ -108,7 +142,7 @@ smtp_filter(const struct smtpd_config *cfg, const struct conn *conn,
 	struct run_spec spec = { .cmd = cfg->filter_cmd,
 	    .name = "smtpd-filter", .out = &out, .err = &err,
 	    .timeout_secs = cfg->opts.idle_secs };
-	const char *id = t->msg.id, *fault;
+	const char *id = t->msg.id;
 	struct run child;
 	enum spool_status st;
 	int status;
@@ -142,24 +176,6 @@ smtp_filter(const struct smtpd_config *cfg, const struct conn *conn,
 	}
 	if (st != SPOOL_OK && !child.stopped_reading)
 		return false;
-	if (out.overflow) {
-		log_warnx("filter id=%s: printed over %d bytes of header", id,
-		    SMTP_FILTER_HEADERS_MAX);
-		return false;
-	}
-	if ((fault = header_lines_fault(out.buf, &out.len)) != NULL) {
-		log_warnx("filter id=%s: printed %s", id, fault);
-		return false;
-	}
 	outcome->reason[0] = '\0';
-	if (out.len == 0)
-		return true;
-	st = spool_msg_insert(msg, t->msg.return_path_len, out.buf, out.len);
-	if (st != SPOOL_OK) {
-		log_warn("filter id=%s: adding its header: %s", id,
-		    spool_status_text(st));
-		outcome->refusal = smtp_spool_reply(st);
-		return false;
-	}
-	return true;
+	return filter_headers(t, msg, &out, outcome);
 }
