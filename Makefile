@@ -120,7 +120,7 @@ MXFILES   := spamassassin:spamassassin \
              fail2ban/jail.d/mailservers.conf:fail2ban-jail.conf
 
 .PHONY: all mutant run test test-musl check-sanitize check-portable valgrind bench bench-locks fuzz \
-	fuzz-campaign fuzz-afl \
+	fuzz-seeds fuzz-campaign fuzz-afl \
 	install uninstall clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
@@ -306,19 +306,21 @@ $(foreach f,$(FUZZERS),$(eval $(call FUZZ_LINK,$(f))))
 
 # The short pass (CI): from the committed corpus fuzz/corpus/ and the
 # seeds; what it finds stays in build/fuzz/corpus/.
-fuzz: $(FUZZERS:%=$(FUZZ_B)/fuzz_%)
+fuzz: $(FUZZERS:%=fuzz-run-%)
+fuzz-seeds:
 	fuzz/seed.sh $(FUZZ_B)/seeds
-	@for f in $(FUZZERS); do \
-	    mkdir -p $(FUZZ_B)/corpus/$$f fuzz/corpus/$$f && \
-	    echo "fuzz_$$f: $(FUZZ_SECONDS) s" && \
-	    $(FUZZ_B)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
-	        -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/crash-$$f- \
-	        $(FUZZ_B)/corpus/$$f fuzz/corpus/$$f $(FUZZ_B)/seeds/$$f \
-	        2>$(FUZZ_B)/$$f.log \
-	        || { tail -n 40 $(FUZZ_B)/$$f.log; exit 1; }; \
-	    grep -E 'stat::number_of_executed_units|stat::peak_rss' \
-	        $(FUZZ_B)/$$f.log; \
-	done
+# one harness; make -j2 fuzz runs two at a time
+fuzz-run-%: $(FUZZ_B)/fuzz_% fuzz-seeds
+	@mkdir -p $(FUZZ_B)/corpus/$* fuzz/corpus/$*
+	@$(FUZZ_B)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/crash-$*- \
+	    $(FUZZ_B)/corpus/$* fuzz/corpus/$* $(FUZZ_B)/seeds/$* \
+	    2>$(FUZZ_B)/$*.log \
+	    || { echo "fuzz_$*: failed"; tail -n 40 $(FUZZ_B)/$*.log; exit 1; }
+	@echo "fuzz_$*: $(FUZZ_SECONDS) s," \
+	    "$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_B)/$*.log)" \
+	    "runs, peak RSS" \
+	    "$$(sed -n 's/^stat::peak_rss_mb: *//p' $(FUZZ_B)/$*.log) MB"
 
 # The long run (fuzz/README.md): FUZZ_SECONDS per harness with FUZZ_JOBS
 # workers, merged into fuzz/corpus/ (commit it) and recorded in
@@ -335,6 +337,9 @@ fuzz-campaign: $(FUZZ_ONLY:%=$(FUZZ_B)/fuzz_%)
 # fuzz/campaign.tsv. AFL_ONLY="smtpd" picks.
 AFL_SECONDS ?= 3600
 AFL_ONLY    ?= smtpd pop3d
+# AFL_QUICK=1: a check that the set-up works (CI): the transcripts alone
+# as seeds, and only what AFL found replayed with leak checks
+AFL_QUICK   ?= 0
 build/afl/preload.so: fuzz/afl/preload.c fuzz/crypt_standin.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
@@ -343,7 +348,7 @@ fuzz-afl:
 	$(MAKE) build/afl/preload.so $(AFL_ONLY:%=$(FUZZ_B)/fuzz_%)
 	$(MAKE) CC=afl-clang-fast $(AFL_ONLY:%=build/afl/bin/%)
 	fuzz/seed.sh $(FUZZ_B)/seeds
-	fuzz/afl.sh $(AFL_SECONDS) $(AFL_ONLY)
+	AFL_QUICK=$(AFL_QUICK) fuzz/afl.sh $(AFL_SECONDS) $(AFL_ONLY)
 
 # The shipped service files name /usr/local/sbin; installed, they name
 # $(SBINDIR).
