@@ -18,7 +18,6 @@
 #include "common/run.h"
 #include "common/shell.h"
 
-/* The longest "exec CMD "$@"" script. */
 /* Bytes read from the child's outputs at a time. */
 #define RUN_READ_CHUNK		4096
 /*
@@ -240,7 +239,8 @@ run_write(void *ctx, const char *data, size_t len)
 			r->stopped_reading = true;
 		if (n == -1 && errno != EAGAIN)
 			return -1;
-		if ((ms = deadline_left_ms(r->deadline, RUN_WAIT_MAX_MSECS)) == 0) {
+		if ((ms = deadline_left_ms(r->deadline,
+		    RUN_WAIT_MAX_MSECS)) == 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -268,7 +268,8 @@ run_finish(struct run *r)
 		got = waitpid(r->pid, &status, WNOHANG);
 		if (got == r->pid || (got == -1 && errno != EINTR))
 			break;
-		if ((ms = deadline_left_ms(r->deadline, RUN_WAIT_MAX_MSECS)) == 0) {
+		if ((ms = deadline_left_ms(r->deadline,
+		    RUN_WAIT_MAX_MSECS)) == 0) {
 			(void)kill(r->pid, SIGKILL);
 			while (waitpid(r->pid, &status, 0) == -1 &&
 			    errno == EINTR)

@@ -2,10 +2,10 @@
  * tls: STARTTLS (smtpd) and STLS (pop3d) through an external engine, -T
  * (SPEC 9). No TLS library is linked: after the ready reply,
  * tls_handover() puts the session's state on a pipe at TLS_STATE_FD and
- * execs CMD through /bin/sh (common/shell.h) with the client's socket as stdin and
- * stdout and /dev/null as stderr. The engine (stunnel in inetd mode) runs
- * the handshake and a fresh server on the cleartext side, which calls
- * tls_resume() before anything else.
+ * execs CMD through /bin/sh (common/shell.h) with the client's socket as
+ * stdin and stdout and /dev/null as stderr. The engine (stunnel in inetd
+ * mode) runs the handshake and a fresh server on the cleartext side, which
+ * calls tls_resume() before anything else.
  *
  * The state is believed only from a pipe at TLS_STATE_FD whose record
  * begins with TLS_STATE_MAGIC and names our parent's pid: the engine took

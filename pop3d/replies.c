@@ -93,6 +93,12 @@ pop_reply_weight(enum reply_id id)
 enum reply_id
 pop_spool_reply(enum spool_status st, enum pop_spool_op op)
 {
+	static const enum reply_id failed[] = {
+		[POP_SPOOL_OPEN] = R_OPEN_FAILED,
+		[POP_SPOOL_READ] = R_READ_FAILED,
+		[POP_SPOOL_COMMIT] = R_COMMIT_FAILED,
+	};
+
 	switch (st) {
 	case SPOOL_INUSE:
 		return R_INUSE;
@@ -108,6 +114,5 @@ pop_spool_reply(enum spool_status st, enum pop_spool_op op)
 	default:
 		break;
 	}
-	return op == POP_SPOOL_OPEN ? R_OPEN_FAILED :
-	    op == POP_SPOOL_READ ? R_READ_FAILED : R_COMMIT_FAILED;
+	return failed[op];
 }

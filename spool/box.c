@@ -38,7 +38,6 @@ spool_box_fetch(struct spool_box *b, off_t from, size_t want)
 	return b->cache + (from - b->cache_off);
 }
 
-
 enum spool_status
 spool_open(struct spool_box *b, const char *dir, const char *user,
     int wait_secs, size_t max_msgs)

@@ -119,4 +119,3 @@ spool_fresh_fstat(int fd, struct stat *st)
 #endif
 	return fstat(fd, st);
 }
-

@@ -30,8 +30,8 @@
 #define SPOOL_FDS_RESERVED	16
 /*
  * Lock waits poll non-blocking attempts (a backoff, common/deadline.h),
- * sleeping from MIN to MAX, doubling: no signal interrupts a lock request a network filesystem has
- * in flight, and a freed lock is seen within MAX.
+ * sleeping from MIN to MAX, doubling: no signal interrupts a lock request
+ * a network filesystem has in flight, and a freed lock is seen within MAX.
  */
 #define SPOOL_LOCK_POLL_MIN_USEC	1000
 #define SPOOL_LOCK_POLL_MAX_USEC	50000
@@ -161,8 +161,6 @@ bool	spool_fs_flock_separate(int fd);
 void	spool_drop_cache(int fd);
 /* fstat(2), with the attributes asked of the server where shared. */
 int	spool_fresh_fstat(int fd, struct stat *st);
-
-
 
 /*
  * Ends a message: gives back held prefix bytes, ends the last line, adds

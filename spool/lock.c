@@ -51,6 +51,7 @@ enum lock_check {
 	LOCK_ERROR,		/* errno says why */
 };
 
+static void lock_backoff_init(struct backoff *bo);
 static const char *lock_host(void);
 static void dotlock_name(char out[SPOOL_DOTLOCK_NAME_MAX], const char *name);
 #ifdef O_TMPFILE
@@ -66,6 +67,13 @@ static int fcntl_lock_now(int fd, short type);
 static int kernel_locks_take(int fd, struct deadline deadline);
 static enum lock_check lock_check(int dirfd, const char *name, int fd,
 	    struct stat *st);
+
+/* Every lock wait steps alike (internal.h). */
+static void
+lock_backoff_init(struct backoff *bo)
+{
+	backoff_init(bo, SPOOL_LOCK_POLL_MIN_USEC, SPOOL_LOCK_POLL_MAX_USEC);
+}
 
 static const char *
 lock_host(void)
@@ -240,7 +248,7 @@ dotlock_take(int dirfd, const char *name, struct deadline deadline)
 	if (LOCK_MUTANT_NO_DOTLOCK)
 		return SPOOL_OK;
 	dotlock_name(lname, name);
-	backoff_init(&bo, SPOOL_LOCK_POLL_MIN_USEC, SPOOL_LOCK_POLL_MAX_USEC);
+	lock_backoff_init(&bo);
 	for (;;) {
 		if (dotlock_create(dirfd, name, lname) == 0)
 			return SPOOL_OK;
@@ -316,7 +324,7 @@ kernel_locks_take(int fd, struct deadline deadline)
 {
 	struct backoff bo;
 
-	backoff_init(&bo, SPOOL_LOCK_POLL_MIN_USEC, SPOOL_LOCK_POLL_MAX_USEC);
+	lock_backoff_init(&bo);
 #ifndef SPOOL_MUTANT_NO_FCNTL
 	while (fcntl_lock_now(fd, F_WRLCK) == -1) {
 		if (errno != EAGAIN && errno != EACCES)
@@ -373,7 +381,7 @@ spool_lock(int dirfd, const char *name, enum spool_create create,
 	*fdp = -1;
 	if ((status = dotlock_take(dirfd, name, deadline)) != SPOOL_OK)
 		return status;
-	backoff_init(&bo, SPOOL_LOCK_POLL_MIN_USEC, SPOOL_LOCK_POLL_MAX_USEC);
+	lock_backoff_init(&bo);
 	for (;;) {
 		status = spool_file_open(dirfd, name, create, &fd, st);
 		if (status == SPOOL_OK && fd == -1) {
