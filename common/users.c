@@ -12,6 +12,7 @@
 
 #include "common/ascii.h"
 #include "common/log.h"
+#include "common/quota.h"
 #include "common/secret.h"
 #include "common/textfile.h"
 #include "common/users.h"
@@ -40,6 +41,7 @@ static const char users_fallback_hash[] =
     "5fG7hJ9kK1lM3nB5vC7x";
 
 static int users_parse_line(void *ctx, char *line, size_t lineno);
+static int64_t users_quota(const char *line, size_t lineno);
 static int users_entry_cmp(const void *a, const void *b);
 
 bool
@@ -61,6 +63,36 @@ users_name_valid(const char *name, size_t len)
 	    USERS_LOCK_SUFFIX_LEN) == 0);
 }
 
+/*
+ * The user's own limit in the extra fields of line (which follow the
+ * USERS_EXTRA_FIELD-th ':'), or USERS_QUOTA_UNSET. One that Dovecot
+ * would refuse is logged and passed over: -q then applies, and the user
+ * still gets mail.
+ */
+static int64_t
+users_quota(const char *line, size_t lineno)
+{
+	const char *p = line;
+	int64_t limit;
+
+	for (int field = 0; field < USERS_EXTRA_FIELD; field++) {
+		if ((p = strchr(p, ':')) == NULL)
+			return USERS_QUOTA_UNSET;
+		p++;
+	}
+	switch (quota_parse_fields(p, &limit)) {
+	case QUOTA_SET:
+		return limit;
+	case QUOTA_INVALID:
+		log_warnx("users file line %zu: a quota field that is not "
+		    "understood, passed over (the -q limit applies)", lineno);
+		return USERS_QUOTA_UNSET;
+	case QUOTA_UNSET:
+		break;
+	}
+	return USERS_QUOTA_UNSET;
+}
+
 /* Adds the entry on line, or logs why not. Returns -1 only on ENOMEM. */
 static int
 users_parse_line(void *ctx, char *line, size_t lineno)
@@ -68,10 +100,13 @@ users_parse_line(void *ctx, char *line, size_t lineno)
 	struct users *u = ctx;
 	char *secret, *end;
 	enum users_scheme scheme = USERS_CRYPT;
+	int64_t quota;
 
 	if (line[0] == '#' || line[strspn(line, " \t\r")] == '\0')
 		return 0;
 	line[strcspn(line, "\r")] = '\0';
+	/* read before the fields are cut apart */
+	quota = users_quota(line, lineno);
 	secret = strchr(line, ':');
 	if (secret == NULL) {
 		log_warnx("users file line %zu: no ':' after the name, skipped",
@@ -121,6 +156,7 @@ users_parse_line(void *ctx, char *line, size_t lineno)
 	u->entries = grown;
 	u->entries[u->count++] = (struct users_entry){
 		.name = line, .secret = secret, .scheme = scheme,
+		.quota = quota,
 	};
 	if (scheme == USERS_CRYPT && u->dummy_hash == users_fallback_hash)
 		u->dummy_hash = secret;

@@ -1,6 +1,8 @@
 /*
  * users: the users file of SPEC section 5, a subset of Dovecot's
- * passwd-file: "name:{SCHEME}secret[:ignored...]", '#' comments.
+ * passwd-file: "name:{SCHEME}secret[:uid:gid:gecos:home:shell:extra]",
+ * '#' comments. Of the fields after the secret only the extra fields
+ * are read, for the user's own mailbox limit (common/quota.h).
  *
  * users_name_valid() is the one check every user name passes before any
  * path is built from it. Lookups ignore case. Every failure of
@@ -15,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* SPEC 5: names are 1-64 of A-Z a-z 0-9 . _ + -, not starting with '.'. */
 #define USERS_NAME_MAX	64
@@ -27,10 +30,18 @@ enum users_scheme {
 	USERS_CRYPT,		/* {CRYPT}, {*-CRYPT} or no prefix: crypt(3) */
 };
 
+/* The passwd-file field after whose ':' the extra fields begin. */
+#define USERS_EXTRA_FIELD	7
+/* An entry's quota when the file gives none: -q's applies. */
+#define USERS_QUOTA_UNSET	(-1)
+
 struct users_entry {
 	const char		*name;	/* lower case */
 	const char		*secret;
 	enum users_scheme	 scheme;
+	int64_t			 quota;	/* the largest its mailbox may grow
+					   to, 0 for none, or
+					   USERS_QUOTA_UNSET */
 };
 
 struct users {

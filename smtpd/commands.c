@@ -18,7 +18,11 @@ static bool smtp_greet(struct smtp_session *s, char *arg, bool esmtp);
 static const char *smtp_skip_prefix(const char *arg, const char *prefix);
 static bool smtp_xtext_valid(const char *p);
 static enum reply_id smtp_mail_params(const struct smtp_session *s,
-	    char *params, bool *utf8);
+	    char *params, bool *utf8, int64_t *declared);
+static int64_t smtp_mailbox_quota(const struct smtpd_config *cfg,
+	    const char *mailbox);
+static enum reply_id smtp_rcpt_room(struct smtp_session *s,
+	    const struct smtp_path *p, size_t before);
 static bool smtp_domain_is_local(const struct smtpd_config *cfg,
 	    const struct smtp_path *p);
 static enum reply_id smtp_rcpt_add(struct smtp_session *s, const char *name);
@@ -118,7 +122,8 @@ smtp_xtext_valid(const char *p)
 
 /* RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8, RFC 4954 AUTH. */
 static enum reply_id
-smtp_mail_params(const struct smtp_session *s, char *params, bool *utf8)
+smtp_mail_params(const struct smtp_session *s, char *params, bool *utf8,
+    int64_t *declared)
 {
 	for (char *p = strtok(params, " "); p != NULL; p = strtok(NULL, " ")) {
 		if (!s->esmtp)
@@ -134,6 +139,7 @@ smtp_mail_params(const struct smtp_session *s, char *params, bool *utf8)
 				return R_SYNTAX;
 			if (size > (unsigned long long)s->cfg->max_msg_size)
 				return R_SIZE;
+			*declared = (int64_t)size;
 		} else if (strcasecmp(p, "BODY=7BIT") == 0 ||
 		    strcasecmp(p, "BODY=8BITMIME") == 0) {
 			continue;
@@ -157,6 +163,7 @@ smtp_cmd_mail(struct smtp_session *s, char *arg)
 	struct smtp_path p;
 	enum reply_id r;
 	bool utf8 = false;
+	int64_t declared = 0;
 	size_t n;
 
 	/* Whatever refuses it, the RCPTs pipelined after it get 503s. */
@@ -167,11 +174,13 @@ smtp_cmd_mail(struct smtp_session *s, char *arg)
 	if ((n = address_parse_path(path, true, false, &p)) == 0 ||
 	    (path[n] != '\0' && path[n] != ' '))
 		return R_SYNTAX_SENDER;
-	if ((r = smtp_mail_params(s, (char *)path + n, &utf8)) != R_MAIL_OK)
+	if ((r = smtp_mail_params(s, (char *)path + n, &utf8, &declared)) !=
+	    R_MAIL_OK)
 		return r;
 	if (!utf8 && address_parse_path(path, false, false, &p) == 0)
 		return R_SYNTAX_SENDER;
-	txn_begin(&s->txn, &p, utf8, s->helo, s->auth_user, smtp_protocol(s));
+	txn_begin(&s->txn, &p, utf8, declared, s->helo, s->auth_user,
+	    smtp_protocol(s));
 	smtp_set_state(s, SMTP_ST_MAIL);
 	return R_MAIL_OK;
 }
@@ -256,6 +265,58 @@ smtp_rcpt_resolve(struct smtp_session *s, const struct smtp_path *p)
 	return R_RCPT_OK;
 }
 
+/* SPEC 3: the user's own limit from the users file, else -q. */
+static int64_t
+smtp_mailbox_quota(const struct smtpd_config *cfg, const char *mailbox)
+{
+	const struct users_entry *e = users_find(&cfg->users, mailbox);
+
+	return e != NULL && e->quota != USERS_QUOTA_UNSET ? e->quota :
+	    cfg->mailbox_quota;
+}
+
+/*
+ * SPEC 3: the mailboxes this RCPT added (from before on) get their
+ * limits, and each must have room for the declared size, the filesystem
+ * for all of them; else the RCPT is refused, 452, and adds nothing.
+ * Only an early answer: the end of the message checks again under the
+ * locks.
+ */
+static enum reply_id
+smtp_rcpt_room(struct smtp_session *s, const struct smtp_path *p,
+    size_t before)
+{
+	struct smtp_txn *t = &s->txn;
+	char safe[SMTP_LOG_PATH_SIZE];
+	struct spool_refusal why;
+	enum spool_status st;
+
+	for (size_t i = before; i < t->mailboxes.count; i++)
+		t->boxes[i] = (struct spool_rcpt){
+			.user = t->mailboxes.names[i],
+			.limit = smtp_mailbox_quota(s->cfg,
+			    t->mailboxes.names[i]),
+		};
+	st = spool_room(s->cfg->opts.spool_dir, t->boxes + before,
+	    t->mailboxes.count - before, t->declared_size, &s->cfg->reserve,
+	    &why);
+	if (st == SPOOL_OK)
+		return R_RCPT_OK;
+	t->mailboxes.count = before;
+	if (st == SPOOL_FULL)
+		log_info("reject client=%s rcpt=<%s> mailbox=%s size=%jd "
+		    "limit=%jd declared=%jd: mailbox full", s->conn.client,
+		    smtp_log_path(p, safe, sizeof safe), why.user,
+		    (intmax_t)why.size, (intmax_t)why.limit,
+		    (intmax_t)t->declared_size);
+	else
+		log_info("reject client=%s rcpt=<%s> free=%jd reserve=%jd "
+		    "declared=%jd: free-space reserve reached", s->conn.client,
+		    smtp_log_path(p, safe, sizeof safe), (intmax_t)why.size,
+		    (intmax_t)why.limit, (intmax_t)t->declared_size);
+	return smtp_spool_reply(st);
+}
+
 /*
  * The path's domain decides: another domain only for an authenticated
  * client with -x (SPEC 3), else a local name as smtp_rcpt_resolve finds
@@ -303,6 +364,8 @@ smtp_cmd_rcpt(struct smtp_session *s, char *arg)
 		    smtp_log_path(&p, safe, sizeof safe), t->mailbox_limit);
 		return R_TOO_MANY_RCPTS;
 	}
+	if (!remote && (r = smtp_rcpt_room(s, &p, before)) != R_RCPT_OK)
+		return r;
 	txn_add_rcpt(t, p.text, remote);
 	smtp_set_state(s, SMTP_ST_RCPT);
 	return R_RCPT_OK;

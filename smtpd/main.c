@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/size.h"
 #include "common/startup.h"
 #include "smtpd/smtpd.h"
 #include "spool/spool.h"
@@ -19,6 +20,8 @@
 static void smtp_config_addressing(struct smtpd_config *cfg,
 	    const char *aliases_file);
 static void smtp_configure(struct smtpd_config *cfg, int argc, char **argv);
+static int64_t smtp_size_option(int opt, const char *arg);
+static void smtp_reserve_option(struct spool_reserve *r, const char *arg);
 static void smtp_session_open(struct smtp_session *s,
 	    const struct smtpd_config *cfg, const struct tls_state *resumed);
 
@@ -55,6 +58,37 @@ smtp_config_addressing(struct smtpd_config *cfg, const char *aliases_file)
 		    cfg->catch_all, bad);
 }
 
+/* A byte count (-q, -R): digits and a unit, as common/size.h reads them. */
+static int64_t
+smtp_size_option(int opt, const char *arg)
+{
+	int64_t bytes;
+
+	if (!size_parse(arg, strlen(arg), 1, &bytes))
+		startup_fatal(EX_USAGE, "-%c %s: not a size (bytes, or a "
+		    "number with k, M, G or T)", opt, arg);
+	return bytes;
+}
+
+/* -R BYTES or -R N%: what a delivery must leave free. */
+static void
+smtp_reserve_option(struct spool_reserve *r, const char *arg)
+{
+	size_t len = strlen(arg);
+	int64_t percent;
+
+	if (len > 0 && arg[len - 1] == '%') {
+		if (strspn(arg, "0123456789") != len - 1 ||
+		    !size_parse(arg, len - 1, 1, &percent) ||
+		    percent > SMTP_RESERVE_PERCENT_MAX)
+			startup_fatal(EX_USAGE, "-R %s: a share is 0%% to %d%%",
+			    arg, SMTP_RESERVE_PERCENT_MAX);
+		*r = (struct spool_reserve){ .percent = (unsigned)percent };
+		return;
+	}
+	*r = (struct spool_reserve){ .bytes = smtp_size_option('R', arg) };
+}
+
 /* SPEC 2: the options, then the files they name, read while privileged. */
 static void
 smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
@@ -62,7 +96,7 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 	const char *aliases_file = NULL;
 	int opt;
 
-	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:a:c:x:f:")) !=
+	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:a:c:x:f:q:R:")) !=
 	    -1) {
 		if (startup_option(&cfg->opts, opt, optarg))
 			continue;
@@ -93,12 +127,19 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 			cfg->max_rcpts = (size_t)startup_number(opt, optarg, 1,
 			    SMTP_RCPTS_MAX);
 			break;
+		case 'q':
+			cfg->mailbox_quota = smtp_size_option(opt, optarg);
+			break;
+		case 'R':
+			smtp_reserve_option(&cfg->reserve, optarg);
+			break;
 		default:
 			startup_bad_option(opt, "usage: smtpd [-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
 			    "[-w secs] [-T tls-engine] [-d domain]... "
-			    "[-z bytes] [-r count] [-a aliases] [-c user] "
-			    "[-x relay-command] [-f filter-command]");
+			    "[-z bytes] [-r count] [-q bytes] [-R bytes|N%] "
+			    "[-a aliases] [-c user] [-x relay-command] "
+			    "[-f filter-command]");
 		}
 	}
 	if (optind != argc)
@@ -150,6 +191,8 @@ main(int argc, char **argv)
 		},
 		.max_msg_size = SMTP_MSG_SIZE_DEFAULT,
 		.max_rcpts = SMTP_RCPTS_DEFAULT,
+		.mailbox_quota = SMTP_QUOTA_DEFAULT,
+		.reserve = { .percent = SMTP_RESERVE_PERCENT_DEFAULT },
 		/* handed on by STARTTLS, so the fresh smtpd takes them too */
 		.argc = argc,
 		.argv = argv,

@@ -192,11 +192,11 @@ message_deliver(struct smtp_txn *t, const struct smtpd_config *cfg,
 		return false;
 	if (t->mailboxes.count == 0)
 		return true;
-	st = spool_deliver(&t->msg.spool, t->mailboxes.names,
-	    t->mailboxes.count, cfg->opts.lock_wait_secs, &out->failed);
+	st = spool_deliver(&t->msg.spool, t->boxes, t->mailboxes.count,
+	    cfg->opts.lock_wait_secs, &cfg->reserve, &out->why);
 	if (st == SPOOL_OK)
 		return true;
-	out->failed_errno = errno;
+	out->spool = st;
 	out->refusal = smtp_spool_reply(st);
 	if (t->remote_count > 0)
 		log_warnx("id=%s: handed to the relay, but not delivered "

@@ -34,6 +34,8 @@
 #define SMTP_JUNK_MAX			100
 /* SPEC 3: more Received: headers than this is a mail loop (554 5.4.6). */
 #define SMTP_RECEIVED_MAX		50
+/* " free=N reserve=N" in a log line: two 64-bit numbers, their names. */
+#define SMTP_LOG_SIZES_SIZE		64
 /* A message id (hex time, microseconds, pid, count) and its NUL. */
 #define SMTP_ID_SIZE			64
 /* -d may be given this many times. */
@@ -71,6 +73,14 @@
 #define SMTP_MSG_SIZE_DEFAULT		10485760	/* -z, advertised SIZE */
 #define SMTP_RCPTS_DEFAULT		100	/* -r; RFC 5321 4.5.3.1.8 */
 #define SMTP_RCPTS_MAX			100000	/* the largest -r taken */
+#define SMTP_QUOTA_DEFAULT		0	/* -q: no mailbox limit */
+/*
+ * -R: free space every delivery leaves on the spool's filesystem, as a
+ * share of it; the box keeps room to work whatever senders do. -R N% is
+ * taken up to PERCENT_MAX (100 would refuse every message).
+ */
+#define SMTP_RESERVE_PERCENT_DEFAULT	2
+#define SMTP_RESERVE_PERCENT_MAX	99
 
 _Static_assert(SMTP_CMDLINE_MAX <= SMTP_AUTH_LINE_MAX &&
     SMTP_AUTH_LINE_MAX <= LINE_BUF_SIZE,

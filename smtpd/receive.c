@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +20,8 @@
 
 static enum reply_id receive_lost(struct smtp_session *s, const char *in);
 static enum reply_id receive_end(struct smtp_session *s);
+static void receive_log_refusal(const struct smtp_session *s,
+	    const struct smtp_outcome *out);
 static bool receive_bdat_args(char *arg, unsigned long long *size,
 	    bool *last);
 
@@ -33,6 +36,35 @@ receive_lost(struct smtp_session *s, const char *in)
 	log_info("%s client=%s in=%s", timeout ? "timeout" : "lost",
 	    s->conn.client, in);
 	return timeout ? R_TIMEOUT : R_NONE;
+}
+
+/*
+ * A refused message's log line. A local failure says where and why: the
+ * mailbox, its size and limit (SPEC 3's quota), the free space and the
+ * reserve, or the failing call's error (lock timeout, disk, descriptors).
+ */
+static void
+receive_log_refusal(const struct smtp_session *s,
+    const struct smtp_outcome *out)
+{
+	const struct smtp_txn *t = &s->txn;
+	const struct spool_refusal *why = &out->why;
+	char safe[SMTP_LOG_PATH_SIZE], sizes[SMTP_LOG_SIZES_SIZE] = "";
+	bool room = out->spool == SPOOL_FULL || out->spool == SPOOL_RESERVE;
+
+	if (room)
+		snprintf(sizes, sizeof sizes, out->spool == SPOOL_FULL ?
+		    " size=%jd limit=%jd" : " free=%jd reserve=%jd",
+		    (intmax_t)why->size, (intmax_t)why->limit);
+	log_info("reject client=%s id=%s from=<%s>%s%s%s: %s%s%s%s",
+	    s->conn.client, t->msg.id,
+	    smtp_log_path(&t->sender, safe, sizeof safe),
+	    why->user != NULL ? " mailbox=" : "",
+	    why->user != NULL ? why->user : "", sizes,
+	    smtp_reply_text(out->refusal),
+	    out->spool != SPOOL_OK && !room ? " (" : "",
+	    out->spool != SPOOL_OK && !room ? strerror(why->err) : "",
+	    out->spool != SPOOL_OK && !room ? ")" : "");
 }
 
 /*
@@ -58,14 +90,7 @@ receive_end(struct smtp_session *s)
 		    smtp_log_path(&t->sender, safe, sizeof safe),
 		    (intmax_t)t->msg.octets, t->rcpt_count);
 	} else {
-		/* a local failure says why: lock timeout, disk, descriptors */
-		log_info("reject client=%s id=%s from=<%s>%s%s: %s%s%s%s",
-		    s->conn.client, t->msg.id,
-		    smtp_log_path(&t->sender, safe, sizeof safe),
-		    out.failed ? " mailbox=" : "", out.failed ? out.failed : "",
-		    smtp_reply_text(out.refusal), out.failed ? " (" : "",
-		    out.failed ? strerror(out.failed_errno) : "",
-		    out.failed ? ")" : "");
+		receive_log_refusal(s, &out);
 		reply = out.refusal;
 		if (reply == R_FILTER_REFUSED && out.reason[0] != '\0') {
 			log_info("reject id=%s: filter says: %s", t->msg.id,

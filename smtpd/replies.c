@@ -86,6 +86,10 @@ static const struct smtp_reply smtp_replies[R_COUNT] = {
 	    "451 4.3.0 Local error in processing, try again later",
 	    REPLY_FINE },
 	[R_NOSPACE] = { "452 4.3.1 Insufficient system storage", REPLY_FINE },
+	/* RFC 3463 4.2.2; temporary, as Exim's appendfile quota defers */
+	[R_MAILBOX_FULL] = {
+	    "452 4.2.2 Mailbox full, try again later",
+	    REPLY_FINE },
 	[R_SEQ_EHLO] = { "503 5.5.1 Send EHLO first", REPLY_ERROR },
 	[R_SEQ_AUTH_TXN] = {
 	    "503 5.5.1 AUTH not permitted during a mail transaction",
@@ -157,7 +161,10 @@ smtp_spool_reply(enum spool_status st)
 	case SPOOL_LOCKED:
 		return R_TEMP_LOCK;
 	case SPOOL_NOSPACE:
+	case SPOOL_RESERVE:
 		return R_NOSPACE;
+	case SPOOL_FULL:
+		return R_MAILBOX_FULL;
 	default:
 		return R_TEMP_IO;
 	}

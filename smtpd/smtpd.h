@@ -11,6 +11,7 @@
 #include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/aliases.h"
@@ -21,6 +22,7 @@
 #include "smtpd/params.h"
 #include "smtpd/replies.h"
 #include "smtpd/txn.h"
+#include "spool/spool.h"
 
 struct smtpd_config {
 	struct startup_opts	 opts;		/* -s -p -n -t -U -w -l -P */
@@ -29,6 +31,8 @@ struct smtpd_config {
 	size_t		 domain_count;
 	off_t		 max_msg_size;			/* -z */
 	size_t		 max_rcpts;			/* -r */
+	int64_t		 mailbox_quota;			/* -q, 0: none */
+	struct spool_reserve reserve;			/* -R */
 	struct users	 users;
 	struct aliases	 aliases;			/* -a */
 	const char	*catch_all;			/* -c */

@@ -19,6 +19,7 @@ txn_init(struct smtp_txn *t, size_t mailboxes_max, size_t max_rcpts,
 	t->mailboxes.max = mailboxes_max;
 	if ((t->mailboxes.names = calloc(mailboxes_max,
 	    sizeof *t->mailboxes.names)) == NULL ||
+	    (t->boxes = calloc(mailboxes_max, sizeof *t->boxes)) == NULL ||
 	    (relay && (t->remote = calloc(max_rcpts,
 	    sizeof *t->remote)) == NULL) ||
 	    (filter && (t->rcpt_list = malloc(SMTP_FILTER_RCPTS_MAX)) == NULL))
@@ -34,6 +35,7 @@ txn_reset(struct smtp_txn *t)
 	t->helo = t->auth_user = t->protocol = "";
 	memset(&t->sender, 0, sizeof t->sender);
 	t->utf8 = false;
+	t->declared_size = 0;
 	t->rcpt_count = 0;
 	t->first_rcpt[0] = '\0';
 	t->mailboxes.count = 0;
@@ -54,11 +56,13 @@ txn_refuse(struct smtp_txn *t)
 
 void
 txn_begin(struct smtp_txn *t, const struct smtp_path *sender, bool utf8,
-    const char *helo, const char *auth_user, const char *protocol)
+    int64_t declared_size, const char *helo, const char *auth_user,
+    const char *protocol)
 {
 	assert(t->rcpt_count == 0 && !t->msg.active);
 	t->sender = *sender;
 	t->utf8 = utf8;
+	t->declared_size = declared_size;
 	t->helo = helo;
 	t->auth_user = auth_user;
 	t->protocol = protocol;

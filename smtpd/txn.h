@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/nameset.h"
@@ -48,11 +49,15 @@ struct smtp_txn {
 	const char		*protocol;	/* Received's "with" (RFC 3848) */
 	struct smtp_path	 sender;
 	bool			 utf8;		/* MAIL ... SMTPUTF8 */
+	int64_t			 declared_size;	/* MAIL ... SIZE=, or 0 */
 	size_t			 rcpt_count;	/* RCPTs accepted (-r) */
 	char			 first_rcpt[SMTP_PATH_MAX + 1];
 	/* The local mailboxes they reach, each once (names point into the
 	   users file, or are "postmaster"); room for all of them. */
 	struct nameset		 mailboxes;
+	/* The same mailboxes with their limits, for the spool (-q and the
+	   users file's quotas; RCPT fills them). */
+	struct spool_rcpt	*boxes;
 	/* What one delivery can hold open at once (spool_deliver_max). */
 	size_t			 mailbox_limit;
 	/* Recipients in other domains, for the relay (-x, authenticated). */
@@ -74,8 +79,9 @@ struct smtp_txn {
 struct smtp_outcome {
 	bool		 delivered;	/* every recipient has it */
 	enum reply_id	 refusal;	/* else: why not */
-	const char	*failed;	/* the local mailbox that failed, or NULL */
-	int		 failed_errno;	/* and why */
+	/* a local failure: the mailbox (or the filesystem), and why */
+	enum spool_status	 spool;
+	struct spool_refusal	 why;
 	/* R_FILTER_REFUSED: the filter's own words, printable; may be "" */
 	char		 reason[SMTP_FILTER_REASON_MAX + 1];
 };
@@ -91,10 +97,13 @@ int	txn_init(struct smtp_txn *t, size_t mailboxes_max, size_t max_rcpts,
 void	txn_reset(struct smtp_txn *t);
 /* Starts echoing: the pipelined RCPTs and DATA after this get 503s. */
 void	txn_refuse(struct smtp_txn *t);
-/* MAIL accepted: the sender and the client it came from. */
+/*
+ * MAIL accepted: the sender, the size it declared (0: none) and the
+ * client it came from.
+ */
 void	txn_begin(struct smtp_txn *t, const struct smtp_path *sender,
-	    bool utf8, const char *helo, const char *auth_user,
-	    const char *protocol);
+	    bool utf8, int64_t declared_size, const char *helo,
+	    const char *auth_user, const char *protocol);
 /* Whether one more recipient fits what the filter can be given. */
 bool	txn_rcpt_fits(const struct smtp_txn *t, const char *text);
 /*

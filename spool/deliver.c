@@ -26,12 +26,16 @@ struct deliver_target {
 	int		 fd;
 	int		 jfd;		/* the journal, once recovery opened it */
 	bool		 begun;		/* a "begin" record is written: undo */
+	int64_t		 limit;		/* the largest it may grow to, 0: none */
 	struct stat	 st;
 	off_t		 before;
 	off_t		 after;
+	size_t		 sep_len;	/* "\n" or "\n\n" ends the last message */
 };
 
 static int deliver_target_cmp(const void *a, const void *b);
+static enum spool_status deliver_measure(struct spool_msg *m,
+	    struct deliver_target *t);
 static enum spool_status deliver_append(struct spool_msg *m,
 	    struct deliver_target *t, char *buf, struct deliver_target *all,
 	    size_t count, bool lean);
@@ -102,36 +106,41 @@ deliver_refresh(int dirfd, struct deliver_target *all, size_t count,
 			spool_lock_refresh(dirfd, all[i].name);
 }
 
-/* Journals, then writes a separator if needed and the message. */
+/*
+ * Where the message will go: the size learned under the lock, and the
+ * separator that must come first. The previous message must end in an
+ * empty line, or our From_ line would join its last line (a file another
+ * program wrote, or one whose last line had no newline).
+ */
 static enum spool_status
-deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
-    struct deliver_target *all, size_t count, bool lean)
+deliver_measure(struct spool_msg *m, struct deliver_target *t)
 {
-	struct deadline next_refresh = spool_refresh_next();
-	char tail[2] = { '\n', '\n' }, head[SPOOL_HEAD_MAX];
-	const char *sep = "";
-	size_t sep_len = 0, head_len, k;
-	off_t at;
-	enum spool_status status;
+	char tail[2] = { '\n', '\n' };
+	size_t k;
 
-	/*
-	 * The previous message must end in an empty line, or our From_ line
-	 * would join its last line (a file another program wrote, or one
-	 * whose last line had no newline).
-	 */
 	t->before = t->st.st_size;
 	k = t->before >= 2 ? 2 : (size_t)t->before;
 	if (k > 0 && io_pread_all(t->fd, tail + 2 - k, k,
 	    t->before - (off_t)k) == -1)
 		return SPOOL_IOERR;
-	if (tail[1] != '\n') {
-		sep = "\n\n";
-		sep_len = 2;
-	} else if (tail[0] != '\n') {
-		sep = "\n";
-		sep_len = 1;
-	}
-	t->after = t->before + (off_t)sep_len + m->size;
+	t->sep_len = tail[1] != '\n' ? 2 : tail[0] != '\n' ? 1 : 0;
+	t->after = t->before + (off_t)t->sep_len + m->size;
+	return SPOOL_OK;
+}
+
+/* Journals, then writes the separator deliver_measure() found and the
+   message. */
+static enum spool_status
+deliver_append(struct spool_msg *m, struct deliver_target *t, char *buf,
+    struct deliver_target *all, size_t count, bool lean)
+{
+	struct deadline next_refresh = spool_refresh_next();
+	static const char sep[] = "\n\n";
+	size_t sep_len = t->sep_len, head_len;
+	char head[SPOOL_HEAD_MAX];
+	off_t at;
+	enum spool_status status;
+
 	memcpy(head, sep, sep_len);
 	head_len = sep_len + m->head_len < sizeof head ?
 	    sep_len + m->head_len : sizeof head;
@@ -185,44 +194,106 @@ deliver_undo(int dirfd, struct deliver_target *t)
 	errno = saved;
 }
 
-enum spool_status
-spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
-    int wait_secs, const char **failed_user)
+/*
+ * The distinct mailboxes of rcpts, in name order, into *tp (*np of them):
+ * SPOOL_OK, or SPOOL_BADNAME (*bad names it) or SPOOL_IOERR.
+ */
+static enum spool_status
+deliver_targets(const struct spool_rcpt *rcpts, size_t count,
+    struct deliver_target **tp, size_t *np, const char **bad)
 {
 	struct deliver_target *t;
+	size_t n = 0;
+
+	if ((t = calloc(count, sizeof *t)) == NULL)
+		return SPOOL_IOERR;
+	for (size_t i = 0; i < count; i++) {
+		if (!spool_name_lower(rcpts[i].user, t[i].name)) {
+			free(t);
+			*bad = rcpts[i].user;
+			errno = EINVAL;
+			return SPOOL_BADNAME;
+		}
+		t[i].user = rcpts[i].user;
+		t[i].limit = rcpts[i].limit;
+		t[i].fd = t[i].jfd = -1;
+	}
+	qsort(t, count, sizeof *t, deliver_target_cmp);
+	for (size_t i = 0; i < count; i++)
+		if (n == 0 || strcmp(t[n - 1].name, t[i].name) != 0)
+			t[n++] = t[i];
+	*tp = t;
+	*np = n;
+	return SPOOL_OK;
+}
+
+/*
+ * Under the locks, with the sizes learned there: no mailbox past its
+ * limit, the filesystem not into its reserve. *failed is the mailbox at
+ * fault, or n for the filesystem.
+ */
+static enum spool_status
+deliver_room(struct spool_msg *m, struct deliver_target *t, size_t n,
+    const struct spool_reserve *reserve, struct spool_refusal *why,
+    size_t *failed)
+{
+	int64_t growth = 0;
+	enum spool_status status;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((status = deliver_measure(m, &t[i])) != SPOOL_OK) {
+			*failed = i;
+			return status;
+		}
+		if (spool_room_over(t[i].before, t[i].after - t[i].before,
+		    t[i].limit)) {
+			if (why != NULL) {
+				why->size = t[i].before;
+				why->limit = t[i].limit;
+			}
+			*failed = i;
+			errno = EDQUOT;
+			return SPOOL_FULL;
+		}
+		growth += t[i].after - t[i].before;
+	}
+	*failed = n;
+	if ((status = spool_room_reserve(m->dirfd, growth, reserve, why)) !=
+	    SPOOL_OK)
+		errno = ENOSPC;
+	return status;
+}
+
+enum spool_status
+spool_deliver(struct spool_msg *m, const struct spool_rcpt *rcpts,
+    size_t count, int wait_secs, const struct spool_reserve *reserve,
+    struct spool_refusal *why)
+{
+	struct deliver_target *t = NULL;
 	struct deadline deadline;
 	enum spool_status status;
 	size_t n = 0, i = 0, max;
+	const char *bad = NULL;
 	char *buf = NULL;
 	bool lean;
 	int saved;
 
+	if (why != NULL)
+		*why = (struct spool_refusal){ .user = NULL };
 	if ((status = spool_msg_finish(m)) != SPOOL_OK) {
 		errno = m->error_errno;
-		return status;
+		goto refused;
 	}
 	if (count == 0)
 		return SPOOL_OK;
-	if ((t = calloc(count, sizeof *t)) == NULL ||
-	    (m->fd != -1 && (buf = malloc(SPOOL_IO_BUF)) == NULL)) {
-		saved = errno;
-		free(t);
-		errno = saved;
-		return SPOOL_IOERR;
+	if ((status = deliver_targets(rcpts, count, &t, &n, &bad)) !=
+	    SPOOL_OK)
+		goto refused;
+	if (m->fd != -1 && (buf = malloc(SPOOL_IO_BUF)) == NULL) {
+		status = SPOOL_IOERR;
+		i = n;
+		goto fail;
 	}
-	for (i = 0; i < count; i++) {
-		if (!spool_name_lower(users[i], t[i].name)) {
-			status = SPOOL_BADNAME;
-			errno = EINVAL;
-			goto fail;
-		}
-		t[i].user = users[i];
-		t[i].fd = t[i].jfd = -1;
-	}
-	qsort(t, count, sizeof *t, deliver_target_cmp);
-	for (i = 0; i < count; i++)
-		if (n == 0 || strcmp(t[n - 1].name, t[i].name) != 0)
-			t[n++] = t[i];
 
 	/* one mailbox needs no getrlimit(2) */
 	max = n > 1 ? spool_deliver_max() : SIZE_MAX;
@@ -243,6 +314,8 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 		if (status != SPOOL_OK)
 			goto fail;
 	}
+	if ((status = deliver_room(m, t, n, reserve, why, &i)) != SPOOL_OK)
+		goto fail;
 	for (i = 0; i < n; i++)
 		if ((status = deliver_append(m, &t[i], buf, t, n, lean)) !=
 		    SPOOL_OK)
@@ -258,8 +331,7 @@ spool_deliver(struct spool_msg *m, const char *const *users, size_t count,
 	goto out;
 fail:
 	saved = errno;
-	if (failed_user != NULL)
-		*failed_user = status == SPOOL_BADNAME ? users[i] : t[i].user;
+	bad = i < n ? t[i].user : NULL;
 	/* Whatever has a "begin" record was written to: take it out. */
 	for (size_t j = 0; j < n; j++)
 		if (t[j].begun)
@@ -276,5 +348,12 @@ out:
 	free(t);
 	free(buf);
 	errno = saved;
+	if (status == SPOOL_OK)
+		return status;
+refused:
+	if (why != NULL) {
+		why->user = bad;
+		why->err = errno;
+	}
 	return status;
 }

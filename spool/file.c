@@ -23,6 +23,8 @@ spool_status_text(enum spool_status st)
 	case SPOOL_BADNAME:	return "invalid mailbox name";
 	case SPOOL_CORRUPT:	return "not an mbox file";
 	case SPOOL_CHANGED:	return "mailbox changed by another program";
+	case SPOOL_FULL:	return "mailbox full";
+	case SPOOL_RESERVE:	return "free-space reserve reached";
 	}
 	return "unknown";
 }

@@ -109,6 +109,18 @@ enum spool_status spool_unquote(const struct spool_source *src, off_t from,
 	    off_t header_end, off_t to, long body_lines, enum spool_eol eol,
 	    spool_sink *sink, void *ctx);
 
+/*
+ * room.c: whether a mailbox of size bytes growing by growth passes limit
+ * (0: none); one already at its limit takes nothing more.
+ */
+bool	spool_room_over(int64_t size, int64_t growth, int64_t limit);
+/*
+ * Whether dirfd's filesystem can take growth more bytes and keep r (NULL
+ * or zero: no reserve): SPOOL_OK, or SPOOL_RESERVE with *why filled.
+ */
+enum spool_status spool_room_reserve(int dirfd, int64_t growth,
+	    const struct spool_reserve *r, struct spool_refusal *why);
+
 /* scan.c: indexes the first size bytes of b->fd, up to max_msgs messages. */
 enum spool_status spool_scan(struct spool_box *b, off_t size,
 	    size_t max_msgs);

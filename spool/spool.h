@@ -68,6 +68,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -84,6 +85,8 @@ enum spool_status {
 	SPOOL_BADNAME,		/* not a valid user name: nothing touched */
 	SPOOL_CORRUPT,		/* the file is not an mbox */
 	SPOOL_CHANGED,		/* changed by another program since the scan */
+	SPOOL_FULL,		/* the mailbox would pass its limit */
+	SPOOL_RESERVE,		/* the filesystem would pass its reserve */
 };
 
 /* A short phrase for logs ("lock timeout", "no space"). */
@@ -157,16 +160,57 @@ enum spool_status spool_msg_read(struct spool_msg *m, size_t skip,
 enum spool_status spool_msg_insert(struct spool_msg *m, size_t at,
 	    const char *text, size_t len);
 
+/* ---- Room: mailbox limits and the free-space reserve (SPEC 3) ---- */
+
+/* A mailbox a message goes to, and the largest it may grow to (0: none). */
+struct spool_rcpt {
+	const char	*user;
+	int64_t		 limit;
+};
+
 /*
- * Appends the message to the mailboxes of users (duplicates allowed), all
- * or nothing: on success every mailbox holds it and is fsync'ed; on
- * failure none was changed. Waits at most wait_secs for each lock. On
- * failure *failed_user (when not NULL) names the mailbox that failed.
- * errno is that of the failing call.
+ * The free space a delivery must leave to the servers' user on the
+ * spool's filesystem: bytes, or percent of the filesystem's size (-R).
+ */
+struct spool_reserve {
+	int64_t		 bytes;
+	unsigned	 percent;
+};
+
+/* Where a delivery failed, for its log line. */
+struct spool_refusal {
+	const char	*user;	/* the mailbox, as the caller spelt it, or
+				   NULL when the filesystem refused */
+	int		 err;	/* errno of the failing call, or 0 */
+	int64_t		 size;	/* SPOOL_FULL: the mailbox's size; */
+	int64_t		 limit;	/* and its limit. SPOOL_RESERVE: the
+				   bytes free, and the reserve */
+};
+
+/*
+ * Whether the count mailboxes of rcpts can each take size more bytes now
+ * (a mailbox at its limit takes nothing), and the filesystem all of them
+ * within the reserve: SPOOL_OK, SPOOL_FULL or SPOOL_RESERVE with *why
+ * filled. Without locks: an early answer (SMTP's RCPT), which
+ * spool_deliver() gives again, exactly, under them. A mailbox or
+ * filesystem that cannot be measured is not refused here.
+ */
+enum spool_status spool_room(const char *dir, const struct spool_rcpt *rcpts,
+	    size_t count, int64_t size, const struct spool_reserve *reserve,
+	    struct spool_refusal *why);
+
+/*
+ * Appends the message to the count mailboxes of rcpts (duplicates
+ * allowed), all or nothing: on success every mailbox holds it and is
+ * fsync'ed; on failure none was changed. Waits at most wait_secs for each
+ * lock. Under the locks, with every size learned there, no mailbox may
+ * pass its limit (SPOOL_FULL) and the filesystem must keep reserve
+ * (SPOOL_RESERVE; NULL: no reserve). On failure *why (when not NULL)
+ * says where; errno is that of the failing call.
  */
 enum spool_status spool_deliver(struct spool_msg *m,
-	    const char *const *users, size_t count, int wait_secs,
-	    const char **failed_user);
+	    const struct spool_rcpt *rcpts, size_t count, int wait_secs,
+	    const struct spool_reserve *reserve, struct spool_refusal *why);
 /*
  * How many distinct mailboxes one spool_deliver() can take under this
  * process's descriptor limit: each holds one descriptor (and its journal's

@@ -74,13 +74,16 @@ static int
 cmd_deliver(int argc, char **argv)
 {
 	static struct spool_msg m;
-	const char *failed = NULL;
+	struct spool_refusal why = { .user = NULL };
+	struct spool_rcpt *rcpts = calloc((size_t)argc, sizeof *rcpts);
 	enum spool_status st;
 	char *buf = malloc(chunk);
 	ssize_t n;
 
-	if (argc < 4 || buf == NULL)
+	if (argc < 4 || buf == NULL || rcpts == NULL)
 		return 64;
+	for (int i = 3; i < argc; i++)
+		rcpts[i - 3].user = argv[i];
 	st = spool_msg_open(&m, argv[1], argv[2], when);
 	while (st == SPOOL_OK && (n = read(0, buf, chunk)) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -90,12 +93,13 @@ cmd_deliver(int argc, char **argv)
 		st = spool_msg_write(&m, buf, (size_t)n);
 	}
 	if (st == SPOOL_OK)
-		st = spool_deliver(&m, (const char *const *)argv + 3,
-		    (size_t)argc - 3, wait_secs, &failed);
+		st = spool_deliver(&m, rcpts, (size_t)argc - 3, wait_secs,
+		    NULL, &why);
 	spool_msg_close(&m);
 	free(buf);
-	if (st != SPOOL_OK && failed != NULL)
-		printf("failed: %s\n", failed);
+	free(rcpts);
+	if (st != SPOOL_OK && why.user != NULL)
+		printf("failed: %s\n", why.user);
 	return st == SPOOL_OK ? 0 : fail(st);
 }
 

@@ -60,7 +60,7 @@ static void
 check_row(size_t i, size_t piece)
 {
 	static struct spool_msg m;
-	const char *users[] = { "quote" };
+	const struct spool_rcpt users[] = { { .user = "quote" } };
 	const char *body = rows[i].body;
 	size_t len = rows[i].body_len ? rows[i].body_len : strlen(body);
 	size_t stored_len = rows[i].stored_len ? rows[i].stored_len :
@@ -78,7 +78,7 @@ check_row(size_t i, size_t piece)
 	for (size_t off = 0; off < len; off += piece)
 		spool_msg_write(&m, body + off, len - off < piece ?
 		    len - off : piece);
-	CHECK(spool_deliver(&m, users, 1, 1, NULL) == SPOOL_OK, "%s: deliver",
+	CHECK(spool_deliver(&m, users, 1, 1, NULL, NULL) == SPOOL_OK, "%s: deliver",
 	    rows[i].why);
 	spool_msg_close(&m);
 
