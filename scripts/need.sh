@@ -17,7 +17,7 @@ flock:util-linux runuser:util-linux
 swaks:swaks msmtp:msmtp mpop:mpop fetchmail:fetchmail
 glusterfsd:glusterfs-server glusterfs:glusterfs-client
 spamd:spamd spamc:spamc tcpserver:ucspi-tcp fail2ban-regex:fail2ban
-unshare:util-linux
+unshare:util-linux doveadm:dovecot-core
 "
 build_needs="cc:gcc /usr/include/crypt.h:libcrypt-dev"
 ci_needs="make:make clang:clang valgrind:valgrind"
@@ -57,6 +57,14 @@ if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The tests run private instances: no service the packages bring (Exim,
+# Dovecot, spamd, fail2ban) is started, nor left listening on the box.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# scripts/need.sh: install, never start\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

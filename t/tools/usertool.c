@@ -4,7 +4,10 @@
  *   usertool check FILE NAME PASS   prints ok, wrong or unknown
  *   usertool valid NAME             prints valid or invalid
  *   usertool list FILE              the names, one a line, as looked up
+ *   usertool quota FILE             "NAME BYTES" a line: each user's own
+ *                                   limit, 0 for none, "-" for -q's
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +35,13 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "list") == 0) {
 		for (size_t i = 0; i < u.count; i++)
 			puts(u.entries[i].name);
+	} else if (argc == 3 && strcmp(argv[1], "quota") == 0) {
+		for (size_t i = 0; i < u.count; i++)
+			if (u.entries[i].quota == USERS_QUOTA_UNSET)
+				printf("%s -\n", u.entries[i].name);
+			else
+				printf("%s %" PRId64 "\n", u.entries[i].name,
+				    u.entries[i].quota);
 	} else if (argc == 5 && strcmp(argv[1], "check") == 0) {
 		const struct users_entry *e = users_find(&u, argv[3]);
 		bool ok = users_pass_verify(&u, e, argv[4], strlen(argv[4]));
