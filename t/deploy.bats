@@ -16,13 +16,6 @@ teardown() {
 	mail_teardown
 }
 
-activate() {
-	local port="$1"
-	shift
-	start_bg systemd-socket-activate -l "$port" --accept --inetd "$@" \
-	    2>>"$BATS_TEST_TMPDIR/activate.log"
-}
-
 @test "systemd-socket-activate: smtplib sends with and without AUTH, poplib fetches the exact bytes; the client's address is in Received:" {
 	sp=$(free_port) pp=$(free_port)
 	activate "127.0.0.1:$sp" "$BIN/smtpd" "${SMTPD_ARGS[@]}"
@@ -121,18 +114,14 @@ xinetd_service() {
 	activate "127.0.0.1:$sp" sh -c 'tee -a "$0" | exec "$@"' \
 	    "$BATS_TEST_TMPDIR/wire" "$BIN/smtpd" "${SMTPD_ARGS[@]}"
 	wait_port 127.0.0.1 "$sp"
-	mail_export
-	conf=$(python3 -c \
-	    'import interop, sys; print(interop.exim_client_setup(int(sys.argv[1])))' "$sp")
-	owner=$(stat -c %U "$SPOOL/mail")
+	exim_client "$sp"
 	python3 -c '
 import sys
 body = b"".join(b"line %04d: . .. \xc3\xa9 text\n" % i for i in range(3000))
 sys.stdout.buffer.write(b"Subject: chunked by exim\n\n.\n..\n" + body)' >"$BATS_TEST_TMPDIR/msg"
-	runuser -u "$owner" -- /usr/sbin/exim4 -C "$conf" -odi -oi \
-	    -f sender@client.example alice@test.example <"$BATS_TEST_TMPDIR/msg" \
-	    2>"$BATS_TEST_TMPDIR/exim.log"
-	# an untrusted -C config logs to stderr; K: the message went by BDAT
+	exim_run -odi -oi -f sender@client.example alice@test.example \
+	    <"$BATS_TEST_TMPDIR/msg"
+	# K: the message went by BDAT
 	cat "$BATS_TEST_TMPDIR/exim.log"
 	grep -q '=> alice@test.example .* K C="250 2.0.0 OK id=' "$BATS_TEST_TMPDIR/exim.log"
 	grep -aq '^BDAT [0-9]* LAST' "$BATS_TEST_TMPDIR/wire"

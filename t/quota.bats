@@ -22,13 +22,6 @@ teardown() {
 	mail_teardown
 }
 
-activate() {
-	local port="$1"
-	shift
-	start_bg systemd-socket-activate -l "$port" --accept --inetd "$@" \
-	    2>>"$BATS_TEST_TMPDIR/activate.log"
-}
-
 need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: $1"
 }
@@ -274,20 +267,16 @@ import sys
 body = "".join("filler line %03d %s\n" % (i, "f" * 40) for i in range(100))
 sys.stdout.write("From old@example.org Thu Jan  1 00:00:00 1970\nSubject: old\n\n" + body[:5900] + "\n\n")' >"$BATS_TEST_TMPDIR/old"
 	mailbox_put alice "$BATS_TEST_TMPDIR/old"
-	mail_export
-	conf=$(python3 -c \
-	    'import interop, sys; print(interop.exim_client_setup(int(sys.argv[1])))' "$sp")
-	owner=$(stat -c %U "$SPOOL/mail")
+	exim_client "$sp"
 	python3 -c '
 import sys
 sys.stdout.write("Subject: from exim\n\n" + "".join("exim line %03d\n" % i for i in range(200)))' >"$BATS_TEST_TMPDIR/msg"
-	runuser -u "$owner" -- /usr/sbin/exim4 -C "$conf" -odi -oi \
-	    -f sender@client.example alice@test.example <"$BATS_TEST_TMPDIR/msg" \
-	    2>"$BATS_TEST_TMPDIR/exim.log"
+	exim_run -odi -oi -f sender@client.example alice@test.example \
+	    <"$BATS_TEST_TMPDIR/msg"
 	cat "$BATS_TEST_TMPDIR/exim.log"
 	grep -aq '^MAIL FROM:<sender@client.example> SIZE=' "$BATS_TEST_TMPDIR/wire"
 	grep -q '== alice@test.example .*defer.*RCPT TO:<alice@test.example>: 452 4.2.2 Mailbox full' "$BATS_TEST_TMPDIR/exim.log"
-	[ "$(runuser -u "$owner" -- /usr/sbin/exim4 -C "$conf" -bpc)" -eq 1 ]
+	[ "$(exim_run -bpc)" -eq 1 ]
 	! grep -q 'Subject: from exim' "$SPOOL/mail/alice"
 	# the user fetches and deletes the old message
 	python3 - "$pp" <<'PY'
@@ -300,9 +289,9 @@ p.retr(1)
 p.dele(1)
 p.quit()
 PY
-	runuser -u "$owner" -- /usr/sbin/exim4 -C "$conf" -qff 2>>"$BATS_TEST_TMPDIR/exim.log"
+	exim_run -qff
 	cat "$BATS_TEST_TMPDIR/exim.log"
-	[ "$(runuser -u "$owner" -- /usr/sbin/exim4 -C "$conf" -bpc)" -eq 0 ]
+	[ "$(exim_run -bpc)" -eq 0 ]
 	grep -q 'Subject: from exim' "$SPOOL/mail/alice"
 	grep -q 'exim line 199' "$SPOOL/mail/alice"
 }

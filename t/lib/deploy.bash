@@ -47,6 +47,33 @@ stop_all() {
 	STARTED=()
 }
 
+# activate ADDR:PORT CMD...: CMD once per connection on ADDR:PORT, as a
+# systemd Accept=yes socket runs it; the activator's notes go to
+# BATS_TEST_TMPDIR/activate.log.
+activate() {
+	local port="$1"
+	shift
+	start_bg systemd-socket-activate -l "$port" --accept --inetd "$@" \
+	    2>>"$BATS_TEST_TMPDIR/activate.log"
+}
+
+# exim_client PORT: a private Exim (t/lib/interop.py) that sends all mail
+# by SMTP to 127.0.0.1:PORT with its smtp transport at its defaults.
+exim_client() {
+	mail_export
+	EXIM_CONF=$(python3 -c \
+	    'import interop, sys; print(interop.exim_client_setup(int(sys.argv[1])))' "$1")
+	EXIM_AS=$(stat -c %U "$SPOOL/mail")
+}
+
+# exim_run ARG...: that Exim, as the spool's owner; what it says (an
+# untrusted -C configuration logs to stderr) goes to
+# BATS_TEST_TMPDIR/exim.log.
+exim_run() {
+	runuser -u "$EXIM_AS" -- /usr/sbin/exim4 -C "$EXIM_CONF" "$@" \
+	    2>>"$BATS_TEST_TMPDIR/exim.log"
+}
+
 e2e() {
 	python3 "$BATS_TEST_DIRNAME/lib/e2e.py" "$@"
 }
