@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1
 rm -rf "$out"
-mkdir -p "$out"/{smtpd,pop3d,address,mbox,mbox_portable,users,aliases,sasl,base64,headers,data,journal}
+mkdir -p "$out"/{smtpd,pop3d,address,mbox,mbox_portable,users,aliases,sasl,base64,headers,data,journal,size}
 crlf() { grep -v '^#' "$1" | sed 's/$/\r/'; }
 for f in t/smtpd/*.in; do crlf "$f" >"$out/smtpd/$(basename "$f")"; done
 for f in t/pop3d/*.in; do
@@ -19,6 +19,14 @@ cp -r "$out/mbox/." "$out/mbox_portable/"
 cp t/smtpd/18-aliases.aliases "$out/aliases/18"
 printf 'alice:{PLAIN}x\nBob:{SHA512-CRYPT}$6$s$h:1000::\n# c\n.bad:x\n' \
     >"$out/users/users"
+cp t/smtpd/22-quota.users "$out/users/quota"
+i=0
+for s in 1M 10kB 007 3B 1T 99999999999999999999 \
+    'userdb_quota_rule=*:storage=1G:messages=10' \
+    'userdb_quota_rule=?:bytes=5000 userdb_quota_storage_size=unlimited' \
+    'userdb_nice=5  userdb_quota_rule=*:ignore'; do
+	printf '%s' "$s" >"$out/size/$((i++))"
+done
 i=0
 for p in '<a@b.example>' '<"quoted local"@[192.0.2.1]>' '<@route,@r2:u@d>' \
     '<>' '<postmaster>' '<u+tag@xn--caf-dma.example>' '<用户@例子.广告>' \
