@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -17,6 +19,34 @@
 
 /* Percent is of a hundred. */
 #define ROOM_PERCENT_WHOLE	100
+
+static int room_dir(const char *dir);
+
+/*
+ * The spool directory, opened once: a session asks at every RCPT, and
+ * a process serves one spool (fs.c); a different one is opened afresh.
+ */
+static int
+room_dir(const char *dir)
+{
+	static char *open_dir;
+	static int fd = -1;
+
+	if (fd != -1 && strcmp(open_dir, dir) == 0)
+		return fd;
+	if (fd != -1) {
+		(void)close(fd);
+		free(open_dir);
+		fd = -1;
+	}
+	if ((open_dir = strdup(dir)) == NULL)
+		return -1;
+	if ((fd = spool_dir_open(dir)) == -1) {
+		free(open_dir);
+		open_dir = NULL;
+	}
+	return fd;
+}
 
 bool
 spool_room_over(int64_t size, int64_t growth, int64_t limit)
@@ -78,7 +108,7 @@ spool_room(const char *dir, const struct spool_rcpt *rcpts, size_t count,
 	struct stat st;
 	int dirfd;
 
-	if ((dirfd = spool_dir_open(dir)) == -1)
+	if ((dirfd = room_dir(dir)) == -1)
 		return SPOOL_OK;
 	for (size_t i = 0; i < count && status == SPOOL_OK; i++) {
 		if (rcpts[i].limit <= 0 || !spool_name_lower(rcpts[i].user,
@@ -104,6 +134,5 @@ spool_room(const char *dir, const struct spool_rcpt *rcpts, size_t count,
 		status = spool_room_reserve(dirfd, size > INT64_MAX /
 		    (int64_t)(count + 1) ? INT64_MAX : size * (int64_t)count,
 		    reserve, why);
-	(void)close(dirfd);
 	return status;
 }
