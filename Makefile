@@ -236,7 +236,7 @@ valgrind:
 	    chmod 1777 $(VALGRIND_LOGS)
 	scripts/valgrind-bin.sh build/dyn/bin build/valgrind/bin $(VALGRIND_LOGS)
 	BIN=$(abspath build/valgrind/bin) SANITIZE=0 SAN_LOGS=$(SAN_LOGS) \
-	    bats --filter-tags transcript t/smtpd.bats t/pop3d.bats
+	    bats --filter-tags transcript t/smtpd.bats t/pop3d.bats t/quota.bats
 	@n=$$(ls $(VALGRIND_LOGS) | wc -l); \
 	if [ -n "$$(find $(VALGRIND_LOGS) -type f -size +0)" ]; then \
 	    echo "memcheck reports:"; \
