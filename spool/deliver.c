@@ -264,18 +264,72 @@ deliver_room(struct spool_msg *m, struct deliver_target *t, size_t n,
 	return status;
 }
 
+/*
+ * Everything under the locks, in order: lock each mailbox and recover
+ * its journal, check the room, append, fsync, mark done. On failure
+ * *failed is the mailbox at fault, or n for none in particular; what has
+ * a "begin" record is the caller's to undo.
+ */
+static enum spool_status
+deliver_locked(struct spool_msg *m, struct deliver_target *t, size_t n,
+    int wait_secs, const struct spool_reserve *reserve,
+    struct spool_refusal *why, size_t *failed)
+{
+	struct deadline deadline = deadline_in(wait_secs * 1000L);
+	/* one mailbox needs no getrlimit(2) */
+	size_t i = n, max = n > 1 ? spool_deliver_max() : SIZE_MAX;
+	bool lean = n > max / 2;
+	enum spool_status status = SPOOL_IOERR;
+	char *buf = NULL;
+	int saved;
+
+	if (n > max) {
+		i = n - 1;
+		errno = EMFILE;
+		goto out;
+	}
+	if (m->fd != -1 && (buf = malloc(SPOOL_IO_BUF)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		status = spool_lock(m->dirfd, t[i].name, SPOOL_CREATE_DURABLE,
+		    deadline, &t[i].fd, &t[i].st);
+		if (status == SPOOL_OK)
+			status = spool_journal_recover(m->dirfd, t[i].name,
+			    t[i].fd, &t[i].st, lean ? NULL : &t[i].jfd);
+		if (status != SPOOL_OK)
+			goto out;
+	}
+	if ((status = deliver_room(m, t, n, reserve, why, &i)) != SPOOL_OK)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((status = deliver_append(m, &t[i], buf, t, n, lean)) !=
+		    SPOOL_OK)
+			goto out;
+	for (i = 0; i < n; i++)
+		if (io_fsync(t[i].fd) == -1) {
+			status = spool_errno_status(errno);
+			goto out;
+		}
+	for (i = 0; i < n; i++)
+		deliver_done(m->dirfd, &t[i]);
+	status = SPOOL_OK;
+out:
+	saved = errno;
+	free(buf);
+	*failed = i;
+	errno = saved;
+	return status;
+}
+
 enum spool_status
 spool_deliver(struct spool_msg *m, const struct spool_rcpt *rcpts,
     size_t count, int wait_secs, const struct spool_reserve *reserve,
     struct spool_refusal *why)
 {
 	struct deliver_target *t = NULL;
-	struct deadline deadline;
 	enum spool_status status;
-	size_t n = 0, i = 0, max;
+	size_t n = 0, failed;
 	const char *bad = NULL;
-	char *buf = NULL;
-	bool lean;
 	int saved;
 
 	if (why != NULL)
@@ -289,64 +343,22 @@ spool_deliver(struct spool_msg *m, const struct spool_rcpt *rcpts,
 	if ((status = deliver_targets(rcpts, count, &t, &n, &bad)) !=
 	    SPOOL_OK)
 		goto refused;
-	if (m->fd != -1 && (buf = malloc(SPOOL_IO_BUF)) == NULL) {
-		status = SPOOL_IOERR;
-		i = n;
-		goto fail;
-	}
-
-	/* one mailbox needs no getrlimit(2) */
-	max = n > 1 ? spool_deliver_max() : SIZE_MAX;
-	lean = n > max / 2;
-	if (n > max) {
-		status = SPOOL_IOERR;
-		errno = EMFILE;
-		i = n - 1;
-		goto fail;
-	}
-	deadline = deadline_in(wait_secs * 1000L);
-	for (i = 0; i < n; i++) {
-		status = spool_lock(m->dirfd, t[i].name, SPOOL_CREATE_DURABLE,
-		    deadline, &t[i].fd, &t[i].st);
-		if (status == SPOOL_OK)
-			status = spool_journal_recover(m->dirfd, t[i].name,
-			    t[i].fd, &t[i].st, lean ? NULL : &t[i].jfd);
-		if (status != SPOOL_OK)
-			goto fail;
-	}
-	if ((status = deliver_room(m, t, n, reserve, why, &i)) != SPOOL_OK)
-		goto fail;
-	for (i = 0; i < n; i++)
-		if ((status = deliver_append(m, &t[i], buf, t, n, lean)) !=
-		    SPOOL_OK)
-			goto fail;
-	for (i = 0; i < n; i++)
-		if (io_fsync(t[i].fd) == -1) {
-			status = spool_errno_status(errno);
-			goto fail;
-		}
-	for (i = 0; i < n; i++)
-		deliver_done(m->dirfd, &t[i]);
-	status = SPOOL_OK;
-	goto out;
-fail:
+	status = deliver_locked(m, t, n, wait_secs, reserve, why, &failed);
 	saved = errno;
-	bad = i < n ? t[i].user : NULL;
-	/* Whatever has a "begin" record was written to: take it out. */
-	for (size_t j = 0; j < n; j++)
-		if (t[j].begun)
-			deliver_undo(m->dirfd, &t[j]);
-	errno = saved;
-out:
-	saved = errno;
-	for (i = 0; i < n; i++) {
+	if (status != SPOOL_OK) {
+		bad = failed < n ? t[failed].user : NULL;
+		/* Whatever has a "begin" record was written to: take it out. */
+		for (size_t i = 0; i < n; i++)
+			if (t[i].begun)
+				deliver_undo(m->dirfd, &t[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
 		if (t[i].jfd != -1)
 			(void)close(t[i].jfd);
 		if (t[i].fd != -1)
 			spool_unlock_close(m->dirfd, t[i].name, t[i].fd);
 	}
 	free(t);
-	free(buf);
 	errno = saved;
 	if (status == SPOOL_OK)
 		return status;
