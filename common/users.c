@@ -42,6 +42,7 @@ static const char users_fallback_hash[] =
 
 static int users_parse_line(void *ctx, char *line, size_t lineno);
 static int64_t users_quota(const char *line, size_t lineno);
+static char *users_scheme(char *secret, enum users_scheme *scheme);
 static int users_entry_cmp(const void *a, const void *b);
 
 bool
@@ -93,6 +94,32 @@ users_quota(const char *line, size_t lineno)
 	return USERS_QUOTA_UNSET;
 }
 
+/*
+ * The "{SCHEME}secret" at secret: its scheme in *scheme and the secret
+ * after the braces, or NULL for an unknown scheme or a hash that is not
+ * of its scheme.
+ */
+static char *
+users_scheme(char *secret, enum users_scheme *scheme)
+{
+	const struct users_scheme_name *found = NULL;
+	char *close = strchr(secret, '}');
+
+	for (size_t i = 0; close != NULL &&
+	    i < sizeof users_schemes / sizeof users_schemes[0]; i++) {
+		size_t n = strlen(users_schemes[i].name);
+
+		if ((size_t)(close - secret - 1) == n &&
+		    strncasecmp(secret + 1, users_schemes[i].name, n) == 0)
+			found = &users_schemes[i];
+	}
+	if (found == NULL || strncmp(close + 1, found->hash_prefix,
+	    strlen(found->hash_prefix)) != 0)
+		return NULL;
+	*scheme = found->scheme;
+	return close + 1;
+}
+
 /* Adds the entry on line, or logs why not. Returns -1 only on ENOMEM. */
 static int
 users_parse_line(void *ctx, char *line, size_t lineno)
@@ -121,27 +148,11 @@ users_parse_line(void *ctx, char *line, size_t lineno)
 		    lineno);
 		return 0;
 	}
-	if (secret[0] == '{') {
-		const struct users_scheme_name *found = NULL;
-		char *close = strchr(secret, '}');
-
-		for (size_t i = 0; close != NULL &&
-		    i < sizeof users_schemes / sizeof users_schemes[0]; i++) {
-			size_t n = strlen(users_schemes[i].name);
-
-			if ((size_t)(close - secret - 1) == n &&
-			    strncasecmp(secret + 1, users_schemes[i].name, n) == 0)
-				found = &users_schemes[i];
-		}
-		if (found == NULL ||
-		    strncmp(close + 1, found->hash_prefix,
-		    strlen(found->hash_prefix)) != 0) {
-			log_warnx("users file line %zu: unknown scheme or "
-			    "malformed hash, skipped", lineno);
-			return 0;
-		}
-		scheme = found->scheme;
-		secret = close + 1;
+	if (secret[0] == '{' && (secret = users_scheme(secret, &scheme)) ==
+	    NULL) {
+		log_warnx("users file line %zu: unknown scheme or malformed "
+		    "hash, skipped", lineno);
+		return 0;
 	}
 	if (scheme == USERS_CRYPT && secret[0] == '\0') {
 		log_warnx("users file line %zu: empty hash, skipped", lineno);
