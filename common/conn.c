@@ -1,9 +1,33 @@
 /* The client connection (conn.h). */
+#include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "common/conn.h"
 #include "common/log.h"
+
+static void conn_identify(struct conn *c, const struct startup_opts *opts);
+
+/*
+ * SPEC 2: a trusted proxy's header that is missing, malformed or late
+ * ends the connection here, before any greeting, with one log line that
+ * names the proxy.
+ */
+static void
+conn_identify(struct conn *c, const struct startup_opts *opts)
+{
+	enum proxy_status st;
+
+	st = peer_identify(&c->peer, STDIN_FILENO,
+	    opts->proxies.count > 0 ? &opts->proxies : NULL,
+	    deadline_in(PROXY_WAIT_SECS * 1000L));
+	if (st == PROXY_OK)
+		return;
+	log_info("proxy client=%s: %s, closing", peer_log_name(&c->peer),
+	    proxy_status_text(st));
+	exit(EX_OK);
+}
 
 void
 conn_open(struct conn *c, const struct startup_opts *opts,
@@ -15,11 +39,11 @@ conn_open(struct conn *c, const struct startup_opts *opts,
 		c->peer.kind = resumed->addr[0] != '\0' ?
 		    peer_classify(resumed->addr) : PEER_LOCAL;
 	} else {
-		peer_identify(&c->peer, STDIN_FILENO);
+		conn_identify(c, opts);
 	}
 	c->client = peer_log_name(&c->peer);
 	c->resumed = resumed != NULL;
-	c->tls = resumed != NULL || peer_tls();
+	c->tls = resumed != NULL || c->peer.tls;
 	c->sasl.plaintext = c->tls ||
 	    peer_plaintext_ok(&c->peer, opts->plaintext_any);
 	c->sasl.cram_md5 = users->all_plain;

@@ -40,7 +40,9 @@ struct conn {
  * Sets c up on fd 0 and fd 1 with the options' idle timeout; the SASL
  * offer follows -P, the peer, TLS and the users file (SPEC 2, 3, 4).
  * resumed is the state a TLS engine handed over (common/tls.h), or NULL:
- * then the client is the one it names, and under TLS.
+ * then the client is the one it names, and under TLS. Else the client is
+ * found as common/peer.h says, and a trusted proxy's refused header ends
+ * the process here: logged, nothing sent (SPEC 2).
  */
 void	conn_open(struct conn *c, const struct startup_opts *opts,
 	    const struct users *users, const struct tls_state *resumed);

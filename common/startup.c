@@ -72,6 +72,12 @@ startup_option(struct startup_opts *o, int opt, const char *arg)
 	case 'T':
 		o->tls_cmd = arg;
 		break;
+	case 'H':
+		if (!cidr_list_parse(arg, &o->proxies))
+			startup_fatal(EX_USAGE, "-H %s: not a comma-separated "
+			    "list of at most %d addresses or prefixes", arg,
+			    CIDR_LIST_MAX);
+		break;
 	default:
 		return false;
 	}

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/cidr.h"
 #include "common/users.h"
 
 /*
@@ -19,7 +20,7 @@
  * getopt(3) return ':' for a missing argument; startup_init() silences its
  * own messages, which would go to the client's socket (SPEC 2).
  */
-#define STARTUP_OPTSTRING	":s:p:n:t:U:w:T:lP"
+#define STARTUP_OPTSTRING	":s:p:n:t:U:w:T:H:lP"
 
 /*
  * The descriptor soft limit is raised towards the hard one, at most to
@@ -37,6 +38,7 @@ struct startup_opts {
 	bool		 log_stderr;	/* -l */
 	bool		 plaintext_any;	/* -P */
 	const char	*tls_cmd;	/* -T, or NULL: no STARTTLS/STLS */
+	struct cidr_list proxies;	/* -H: trusted PROXY senders */
 };
 
 /*

@@ -222,7 +222,9 @@ EOF
 	run e2e fetch 127.0.0.1 "$pp" alice alice-pw "tls $$" --ssl
 	echo "$output"
 	[ "$status" -eq 0 ]
-	echo "$output" | grep -q 'with ESMTPA id '
+	# stunnel's REMOTE_HOST: the client, under TLS (SPEC 2)
+	echo "$output" | grep -q 'with ESMTPSA id '
+	echo "$output" | grep -q '^Received: from client.example (\[127.0.0.1\])$'
 }
 
 @test "make run: the commands it prints send and fetch a message on its ports; stopped by PID" {
