@@ -264,7 +264,7 @@ bench-locks: all
 # stops the run and leaves its input in build/fuzz/crash-*: make it a
 # regression transcript under t/.
 FUZZERS      := smtpd pop3d address mbox mbox_portable users aliases sasl \
-                base64 headers data journal size
+                base64 headers data journal size proxy
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_B       := build/fuzz

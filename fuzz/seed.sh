@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1
 rm -rf "$out"
-mkdir -p "$out"/{smtpd,pop3d,address,mbox,mbox_portable,users,aliases,sasl,base64,headers,data,journal,size}
+mkdir -p "$out"/{smtpd,pop3d,address,mbox,mbox_portable,users,aliases,sasl,base64,headers,data,journal,size,proxy}
 crlf() { grep -v '^#' "$1" | sed 's/$/\r/'; }
 for f in t/smtpd/*.in; do crlf "$f" >"$out/smtpd/$(basename "$f")"; done
 for f in t/pop3d/*.in; do
@@ -48,6 +48,12 @@ for f in t/smtpd/*.in; do
 	{ printf "\\00$((i % 3))"; crlf "$f" | sed -n '/^DATA\r$/,$p' | tail -n +2; } \
 	    >"$out/data/$((i++))"
 done
+printf 'PROXY TCP4 192.0.2.7 198.51.100.1 56324 25\r\nEHLO x\r\n' >"$out/proxy/v1"
+printf 'PROXY TCP6 2001:db8::7 2001:db8::1 56324 25\r\n' >"$out/proxy/v1-6"
+printf 'PROXY UNKNOWN\r\nQUIT\r\n' >"$out/proxy/unknown"
+printf '\r\n\r\n\0\r\nQUIT\n\041\021\0\017\300\0\002\011\306\063\144\001\334\004\0\031\004\0\0EHLO x\r\n' \
+    >"$out/proxy/v2"
+printf '\r\n\r\n\0\r\nQUIT\n\040\0\0\0QUIT\r\n' >"$out/proxy/v2-local"
 printf 'spool-journal 1 begin ino=1234 before=0 after=77 head=46726f6d20 \n' \
     >"$out/journal/begin"
 printf 'spool-journal 1 done ino=99 before=10 after=20 head=\n' >"$out/journal/done"
