@@ -96,16 +96,6 @@ teardown() {
 	grep -q 'login client=[^ ]* user=bob method=PLAIN' "$BATS_TEST_TMPDIR/activate.log"
 }
 
-# xinetd_service PROG PORT: the shipped xinetd.d/PROG, with the port, the
-# paths and the loopback address filled in, and the sanitizer settings
-# let through (xinetd clears the environment).
-xinetd_service() {
-	sed -e "s|^\(\tserver\t*=\).*|\1 $BIN/$1|" \
-	    -e "s|^\(\tserver_args\t*=\).*|\1 -n test.example -s $SPOOL/mail -p $USERS|" \
-	    -e "s|^{|{\n\ttype = UNLISTED\n\tport = $2\n\tbind = 127.0.0.1\n\tpassenv = ASAN_OPTIONS UBSAN_OPTIONS|" \
-	    "$REPO/xinetd.d/$1"
-}
-
 @test "Exim's smtp transport at its defaults sends by BDAT (CHUNKING) through systemd-socket-activate; the message arrives byte-exact" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to run Exim as the spool's owner"
 	command -v exim4 >/dev/null || skip "needs exim4 (Debian package exim4-daemon-light)"
@@ -151,8 +141,7 @@ PY
 	xinetd_service pop3d "$pp" >"$dir/d/pop3d"
 	cat "$dir/d/smtpd"
 	grep -q '^	user		= mail$' "$dir/d/smtpd"
-	printf 'defaults\n{\n\tlog_type = FILE %s/log\n}\nincludedir %s/d\n' "$dir" "$dir" >"$dir/xinetd.conf"
-	start_bg xinetd -f "$dir/xinetd.conf" -dontfork -pidfile "$dir/pid"
+	xinetd_start "$dir"
 	wait_port 127.0.0.1 "$sp"
 	wait_port 127.0.0.1 "$pp"
 	run e2e send 127.0.0.1 "$sp" a@b.example brown@test.example "xinetd $$"

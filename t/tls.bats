@@ -368,8 +368,7 @@ PY
 	    "$REPO/xinetd.d/submission" >"$dir/d/submission"
 	cat "$dir/d/submission"
 	grep -q -- "-T $etc/smtpd-starttls$" "$dir/d/submission"
-	printf 'defaults\n{\n\tlog_type = FILE %s/log\n}\nincludedir %s/d\n' "$dir" "$dir" >"$dir/xinetd.conf"
-	start_bg xinetd -f "$dir/xinetd.conf" -dontfork -pidfile "$dir/pid"
+	xinetd_start "$dir"
 	wait_port 127.0.0.1 "$PORT"
 	run python3 - "$PORT" <<'PY'
 import smtplib, ssl, sys

@@ -47,6 +47,27 @@ stop_all() {
 	STARTED=()
 }
 
+# xinetd_service PROG PORT [BIND [ARG...]]: the shipped xinetd.d/PROG,
+# with the port, the paths, the address to bind (127.0.0.1 unless given)
+# and more server arguments filled in, and the sanitizer settings let
+# through (xinetd clears the environment). An IPv6 BIND adds
+# "flags = IPv6".
+xinetd_service() {
+	local prog="$1" port="$2" bind="${3:-127.0.0.1}" flags=""
+	shift 3 2>/dev/null || shift $#
+	case "$bind" in *:*) flags="\n\tflags = IPv6" ;; esac
+	sed -e "s|^\(\tserver\t*=\).*|\1 $BIN/$prog|" \
+	    -e "s|^\(\tserver_args\t*=\).*|\1 -n test.example -s $SPOOL/mail -p $USERS $*|" \
+	    -e "s|^{|{\n\ttype = UNLISTED\n\tport = $port\n\tbind = $bind$flags\n\tpassenv = ASAN_OPTIONS UBSAN_OPTIONS|" \
+	    "$REPO/xinetd.d/$prog"
+}
+
+# xinetd_start DIR: a private xinetd serving the services in DIR/d.
+xinetd_start() {
+	printf 'defaults\n{\n\tlog_type = FILE %s/log\n}\nincludedir %s/d\n' "$1" "$1" >"$1/xinetd.conf"
+	start_bg ${NETNS_EXEC[@]+"${NETNS_EXEC[@]}"} xinetd -f "$1/xinetd.conf" -dontfork -pidfile "$1/pid"
+}
+
 # activate ADDR:PORT CMD...: CMD once per connection on ADDR:PORT, as a
 # systemd Accept=yes socket runs it; the activator's notes go to
 # BATS_TEST_TMPDIR/activate.log.
