@@ -8,6 +8,7 @@
 load lib/helpers
 source "$BATS_TEST_DIRNAME/lib/deploy.bash"
 source "$BATS_TEST_DIRNAME/lib/syslog.bash"
+source "$BATS_TEST_DIRNAME/lib/fail2ban.bash"
 
 setup_file() {
 	command -v spamd >/dev/null && command -v spamc >/dev/null || return 0
@@ -188,20 +189,6 @@ PY
 	grep -q '^X-Spam-Status: No' "$SPOOL/mail/alice"
 }
 
-# AUTH PLAIN's argument for user $1, a wrong password.
-plain() {
-	printf '\0%s\0wrong' "$1" | base64 -w0
-}
-
-# fail2ban's own configuration with ours added, under the test's folder.
-fail2ban_config() {
-	F2B="$BATS_TEST_TMPDIR/fail2ban"
-	cp -r /etc/fail2ban "$F2B"
-	cp "$BATS_TEST_DIRNAME/../mx/fail2ban/filter.d/mailservers.conf" "$F2B/filter.d/"
-	cp "$BATS_TEST_DIRNAME/../mx/fail2ban/jail.d/mailservers.conf" "$F2B/jail.d/"
-	rm -f "$F2B/jail.d/defaults-debian.conf"
-}
-
 # logged ADDR INPUT PROGRAM ARG...: one session of PROGRAM from ADDR
 # (TCPREMOTEIP; "" for a pipe client), INPUT as printf text, its syslog
 # lines appended to $log.
@@ -251,39 +238,12 @@ logged() {
 	command -v fail2ban-server >/dev/null ||
 	    skip "fail2ban is not installed (make test installs it as root)"
 	[ "$(id -u)" -eq 0 ] || skip "a private /dev/log needs root (mount namespace)"
-	fail2ban_config
 	log="$BATS_TEST_TMPDIR/mail.log"
 	: >"$log"
-	# where the log is here, and a ban that only records (no firewall)
-	cat >"$F2B/jail.local" <<-EOF
-	[DEFAULT]
-	banaction = dummy
-	[mailservers]
-	logpath = $log
-	backend = polling
-	maxretry = 3
-	EOF
-	cat >"$F2B/fail2ban.local" <<-EOF
-	[DEFAULT]
-	socket = $BATS_TEST_TMPDIR/f2b.sock
-	pidfile = $BATS_TEST_TMPDIR/f2b.pid
-	dbfile = :memory:
-	logtarget = $BATS_TEST_TMPDIR/f2b.log
-	EOF
-	sed -i "s|/var/run/fail2ban/fail2ban.dummy|$BATS_TEST_TMPDIR/dummy|" "$F2B/action.d/dummy.conf"
-	fail2ban-client -c "$F2B" -t
-	start_bg fail2ban-server -c "$F2B" -f -x
-	for _ in $(seq 100); do [ -S "$BATS_TEST_TMPDIR/f2b.sock" ] && break; sleep 0.1; done
-	for _ in $(seq 100); do fail2ban-client -c "$F2B" status mailservers >/dev/null 2>&1 && break; sleep 0.1; done
-	fail2ban-client -c "$F2B" status mailservers
+	fail2ban_start "$log"
 	logged 192.0.2.7 "EHLO c\r\nAUTH PLAIN $(plain 'x client=198.51.100.1')\r\nAUTH PLAIN $(plain y)\r\nAUTH PLAIN $(plain z)\r\nQUIT\r\n" \
 	    "$BIN/smtpd" "${SMTPD_ARGS[@]}" -P
-	for _ in $(seq 100); do
-		fail2ban-client -c "$F2B" status mailservers | grep -q '192.0.2.7' && break
-		sleep 0.1
-	done
-	fail2ban-client -c "$F2B" status mailservers | tee "$BATS_TEST_TMPDIR/status"
-	grep -q 'Banned IP list:.*192\.0\.2\.7' "$BATS_TEST_TMPDIR/status"
+	fail2ban_banned 192.0.2.7
 	! grep -q '198\.51\.100' "$BATS_TEST_TMPDIR/status"
 	fail2ban-client -c "$F2B" stop || true
 }
