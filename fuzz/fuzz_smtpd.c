@@ -1,7 +1,8 @@
 /*
  * The smtpd session on arbitrary input: every command, AUTH exchange and
  * DATA byte machine, with aliases, a catch-all and deliveries to a real
- * spool (emptied now and then so it stays small).
+ * spool (emptied now and then so it stays small) under a mailbox limit
+ * that a few messages reach.
  */
 #include <sys/stat.h>
 
@@ -9,9 +10,12 @@
 #include "smtpd/smtpd.h"
 
 #define FUZZ_TRUNCATE_EVERY	500
+/* -q for the session: a few messages fill a mailbox */
+#define FUZZ_MAILBOX_QUOTA	8192
 
 static struct smtpd_config cfg;
 static const char **mailboxes;
+static struct spool_rcpt *boxes;
 static char (*remote)[SMTP_PATH_MAX + 1];
 static int devnull = -1;
 
@@ -41,10 +45,13 @@ fuzz_setup(void)
 	cfg.max_msg_size = 65536;
 	cfg.max_rcpts = 8;
 	cfg.catch_all = "team";
+	/* small enough that the limit is met, and checked, often */
+	cfg.mailbox_quota = FUZZ_MAILBOX_QUOTA;
 	mailboxes = calloc(cfg.users.count + 1, sizeof *mailboxes);
+	boxes = calloc(cfg.users.count + 1, sizeof *boxes);
 	remote = calloc(cfg.max_rcpts, sizeof *remote);
 	if ((devnull = open("/dev/null", O_WRONLY)) == -1 || !mailboxes ||
-	    !remote)
+	    !boxes || !remote)
 		abort();
 }
 
@@ -73,6 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.conn.sasl.cram_md5 = size > 0 && (data[0] & 2);
 	s.txn.mailboxes = (struct nameset){ .names = mailboxes,
 	    .max = cfg.users.count + 1 };
+	s.txn.boxes = boxes;
 	s.txn.remote = remote;
 	s.txn.mailbox_limit = cfg.users.count + 1;
 	line_init(&s.conn.in, fd, cfg.opts.idle_secs);
