@@ -366,3 +366,36 @@ EOF
 	run systemd-analyze verify --man=no "$dir/smtpd@1.service"
 	echo "$output" | grep -q 'Unknown key'
 }
+
+@test "IPv6: xinetd's shipped files with flags = IPv6 on ::1, and systemd-socket-activate on [::1] (a ListenStream=[::1]:PORT socket): Received and the login policy see ::1" {
+	has_ipv6_loopback || skip "no ::1 on this host"
+	command -v xinetd >/dev/null || skip "needs xinetd (Debian package xinetd)"
+	[ "$(id -u)" -eq 0 ] || skip "xinetd runs the services as user mail: needs root"
+	dir="$BATS_TEST_TMPDIR/xinetd"
+	mkdir -p "$dir/d"
+	chown mail "$SPOOL/mail"	# the services run as user mail
+	sp=$(free_port) pp=$(free_port) ap=$(free_port)
+	xinetd_service smtpd "$sp" ::1 >"$dir/d/smtpd"
+	xinetd_service pop3d "$pp" ::1 >"$dir/d/pop3d"
+	grep -q 'flags = IPv6' "$dir/d/smtpd"
+	xinetd_start "$dir"
+	wait_port ::1 "$sp"
+	wait_port ::1 "$pp"
+	run e2e send ::1 "$sp" a@b.example brown@test.example "xinetd6 $$" --auth brown brown-pw
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run e2e fetch ::1 "$pp" brown brown-pw "xinetd6 $$"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# ::1 is loopback: plaintext logins allowed, and it is in Received
+	echo "$output" | grep -q '^Received: from client.example (\[::1\])$'
+	echo "$output" | grep -q 'with ESMTPA id '
+	activate "[::1]:$ap" runuser -u mail -- "$BIN/smtpd" -n test.example \
+	    -s "$SPOOL/mail" -p "$USERS"
+	wait_port ::1 "$ap"
+	run e2e send ::1 "$ap" a@b.example brown@test.example "systemd6 $$"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -B4 "^Subject: systemd6 $$\$" "$SPOOL/mail/brown" |
+	    grep -q '^Received: from client.example (\[::1\])$'
+}
