@@ -35,7 +35,7 @@ main(int argc, char **argv)
 		if (!startup_option(&cfg.opts, opt, optarg))
 			startup_bad_option(opt, "usage: pop3d [-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
-			    "[-w secs] [-T tls-engine]");
+			    "[-w secs] [-T tls-engine] [-H proxies]");
 	if (optind != argc)
 		startup_fatal(EX_USAGE, "unexpected argument %s", argv[optind]);
 	startup_prepare(&cfg.opts, cfg.hostname, sizeof cfg.hostname,

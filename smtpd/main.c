@@ -136,7 +136,7 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 		default:
 			startup_bad_option(opt, "usage: smtpd [-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
-			    "[-w secs] [-T tls-engine] [-d domain]... "
+			    "[-w secs] [-T tls-engine] [-H proxies] [-d domain]... "
 			    "[-z bytes] [-r count] [-q bytes] [-R bytes|N%] "
 			    "[-a aliases] [-c user] [-x relay-command] "
 			    "[-f filter-command]");
