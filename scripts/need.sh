@@ -17,7 +17,7 @@ flock:util-linux runuser:util-linux
 swaks:swaks msmtp:msmtp mpop:mpop fetchmail:fetchmail
 glusterfsd:glusterfs-server glusterfs:glusterfs-client
 spamd:spamd spamc:spamc tcpserver:ucspi-tcp fail2ban-regex:fail2ban
-unshare:util-linux doveadm:dovecot-core
+unshare:util-linux doveadm:dovecot-core haproxy:haproxy
 "
 build_needs="cc:gcc /usr/include/crypt.h:libcrypt-dev"
 ci_needs="make:make clang:clang valgrind:valgrind"

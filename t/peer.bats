@@ -41,6 +41,8 @@ setup() {
 	ip netns exec "$NS" ip link set "${VETH}b" up
 	ip netns exec "$NS" ip link set lo up
 	PIDS=()
+	# what lib/deploy.bash starts and waits for is in the namespace
+	NETNS_EXEC=(ip netns exec "$NS")
 }
 
 teardown() {
@@ -180,20 +182,6 @@ in_ns_bg() {
 	start_bg ip netns exec "$NS" "$@" 2>>"$log"
 }
 
-# wait_ns_port ADDR PORT: until something inside the namespace listens.
-wait_ns_port() {
-	ip netns exec "$NS" python3 - "$1" "$2" <<'PY'
-import socket, sys, time
-for _ in range(200):
-    try:
-        socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit("nothing listens on %s:%s" % (sys.argv[1], sys.argv[2]))
-PY
-}
-
 @test "HAProxy in front, send-proxy and send-proxy-v2, to systemd-socket-activate and to xinetd: the client's TEST-NET address (v4 and v6) in the log, in Received and in the plaintext decision" {
 	command -v haproxy >/dev/null || skip "needs haproxy (Debian package haproxy)"
 	command -v xinetd >/dev/null || skip "needs xinetd (Debian package xinetd)"
@@ -207,7 +195,6 @@ PY
 	mkdir -p "$dir/d"
 	xinetd_service smtpd 2603 127.0.0.1 -H 127.0.0.0/8 |
 	    sed 's/^\tuser\t*= mail$/\tuser = nobody/' >"$dir/d/smtpd"
-	NETNS_EXEC=(ip netns exec "$NS")
 	xinetd_start "$dir"
 	cat >"$BATS_TEST_TMPDIR/haproxy.cfg" <<EOF
 global
@@ -232,8 +219,8 @@ listen xinetd_v1
 	server xinetd 127.0.0.1:2603 send-proxy
 EOF
 	in_ns_bg "$BATS_TEST_TMPDIR/haproxy.log" haproxy -db -f "$BATS_TEST_TMPDIR/haproxy.cfg"
-	for port in 2601 2602 2603; do wait_ns_port 127.0.0.1 "$port"; done
-	wait_ns_port "$NET4.1" 2527
+	for port in 2601 2602 2603; do wait_port 127.0.0.1 "$port"; done
+	wait_port "$NET4.1" 2527
 	for to in "$NET4.1 2525 v1" "$NET4.1 2526 v2" "$NET6::1 2525 v1-over-v6" "$NET4.1 2527 xinetd"; do
 		set -- $to
 		run talk "$1" "$2" "EHLO c" "AUTH PLAIN AGFsaWNlAGFsaWNlLXB3" \
@@ -275,7 +262,7 @@ EOF
 	    --inetd "$BIN/pop3d" "${POP3D_ARGS[@]}" -H 192.0.2.1 -l
 	in_ns_bg "$log" systemd-socket-activate -l 127.0.0.1:2613 --accept \
 	    --inetd "$BIN/smtpd" "${SMTPD_ARGS[@]}" -H 127.0.0.1 -l
-	for port in 2611 2612 2613; do wait_ns_port 127.0.0.1 "$port"; done
+	for port in 2611 2612 2613; do wait_port 127.0.0.1 "$port"; done
 	run raw netns 127.0.0.1 2611 'PROXY TCP4 192.0.2.7 127.0.0.1 5555 25\r\nQUIT\r\n'
 	echo "$output"
 	echo "$output" | grep -q '^220 '
@@ -339,7 +326,7 @@ EOF
 	PIDS+=($!)
 	for _ in $(seq 100); do [ -s "$dir/stunnel.pid" ] && break; sleep 0.05; done
 	PIDS+=("$(cat "$dir/stunnel.pid")")
-	wait_ns_port "$NET4.1" 465
+	wait_port "$NET4.1" 465
 	run python3 - "$NET4.1" <<'PY'
 import poplib, smtplib, ssl, sys
 ctx = ssl.create_default_context()

@@ -20,9 +20,10 @@ has_ipv6_loopback() {
 	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null
 }
 
-# wait_port HOST PORT: until something accepts there (10 s at most).
+# wait_port HOST PORT: until something accepts there (10 s at most);
+# inside NETNS_EXEC's network namespace when that is set.
 wait_port() {
-	python3 - "$1" "$2" <<'PY'
+	${NETNS_EXEC[@]+"${NETNS_EXEC[@]}"} python3 - "$1" "$2" <<'PY'
 import socket, sys, time
 for _ in range(200):
     try:
