@@ -392,5 +392,6 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(shell find build/plain build/san build/dyn build/fuzz -name '*.d' \
-    -type f 2>/dev/null)
+# every variant's own dependencies (a mutant, musl or portable build too,
+# so that a changed header rebuilds them)
+-include $(shell find $(B) build/fuzz -name '*.d' -type f 2>/dev/null)

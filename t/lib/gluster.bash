@@ -22,7 +22,10 @@ gluster_missing() {
 # DIR/m2. MOUNT_OPTIONS are the client's, e.g. --attribute-timeout=0.
 # DIR/m3 is a third mount with the caching translators a volume has by
 # default (write-behind, open-behind, quick-read, md-cache), for the one
-# test that needs a client whose cache answers with stale handles.
+# test that needs a client whose cache answers with stale handles; its
+# kernel keeps names for 30 s instead of 1, so that a loaded machine
+# cannot let the stale name expire before the test uses it (CI once saw
+# the mutant without the ESTALE retry pass that way).
 gluster_start() {
 	local dir="$1" port i
 	shift
@@ -93,7 +96,7 @@ EOF
 		    -l "$dir/log/m$i.log" "$@" "$dir/m$i" || return 1
 		GLUSTER_PIDS+=("$(cat "$dir/m$i.pid")")
 	done
-	glusterfs -f "$dir/client-cache.vol" -p "$dir/m3.pid" \
+	glusterfs -f "$dir/client-cache.vol" -p "$dir/m3.pid" --entry-timeout=30 \
 	    -l "$dir/log/m3.log" "$dir/m3" || return 1
 	GLUSTER_PIDS+=("$(cat "$dir/m3.pid")")
 	# both mounts answer
