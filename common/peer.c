@@ -63,18 +63,31 @@ peer_socket(int fd, char addr[INET6_ADDRSTRLEN], unsigned *port)
 	return PEER_FD_IP;
 }
 
-/* p is the client at addr, when it is an address (else false). */
+/*
+ * p is the client at addr, when it is an address (else false). An IPv4
+ * client on an IPv6 socket (xinetd's flags = IPv6, systemd's [::]) is
+ * ::ffff:a.b.c.d there: it is named a.b.c.d, as on an IPv4 socket, so
+ * logs, fail2ban and Received name it one way whatever the front.
+ */
 static bool
 peer_set(struct peer *p, const char *addr)
 {
-	unsigned char bin[sizeof(struct in6_addr)];
+	struct in6_addr a6;
+	struct in_addr a4;
 
-	if (addr == NULL || (inet_pton(AF_INET, addr, bin) != 1 &&
-	    inet_pton(AF_INET6, addr, bin) != 1) ||
-	    strlen(addr) >= sizeof p->addr)
+	if (addr == NULL || strlen(addr) >= sizeof p->addr)
 		return false;
-	strcpy(p->addr, addr);
-	p->kind = peer_classify(addr);
+	if (inet_pton(AF_INET6, addr, &a6) == 1 &&
+	    IN6_IS_ADDR_V4MAPPED(&a6)) {
+		memcpy(&a4, &a6.s6_addr[12], sizeof a4);
+		if (inet_ntop(AF_INET, &a4, p->addr, sizeof p->addr) == NULL)
+			return false;
+	} else if (inet_pton(AF_INET, addr, &a4) == 1 ||
+	    inet_pton(AF_INET6, addr, &a6) == 1)
+		strcpy(p->addr, addr);
+	else
+		return false;
+	p->kind = peer_classify(p->addr);
 	return true;
 }
 

@@ -10,6 +10,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "common/argsfile.h"
 #include "common/log.h"
 #include "common/priv.h"
 #include "common/startup.h"
@@ -20,10 +21,11 @@ static const char *startup_client_line = "";
 static bool startup_to_stderr;
 
 const struct tls_state *
-startup_begin(const char *prog, const char *client_line, int *argc,
-    char ***argv)
+startup_begin(const char *prog, const char *client_line,
+    const char *optstring, int *argc, char ***argv)
 {
 	static struct tls_state resumed;
+	char why[ARGSFILE_WHY_SIZE];
 	/* first: nothing else may touch fd 3 before the record is read */
 	bool tls = tls_resume(&resumed);
 
@@ -38,6 +40,11 @@ startup_begin(const char *prog, const char *client_line, int *argc,
 	log_open(prog);
 	/* A client gone away must end in EPIPE, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
+	/* after STARTTLS the handed-over argv has the file's options in it */
+	if (!tls && argsfile_expand(optstring, argc, argv, why,
+	    sizeof why) == -1)
+		startup_fatal(errno == EINVAL ? EX_CONFIG : EX_NOINPUT, "%s",
+		    why);
 	return tls ? &resumed : NULL;
 }
 

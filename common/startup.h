@@ -45,12 +45,16 @@ struct startup_opts {
  * The first step of both programs: after STARTTLS/STLS, takes the state
  * the first server handed over (common/tls.h) and its options in place
  * of *argc and *argv; then opens the log as prog, names prog on stderr,
- * keeps client_line to send on a failure, and ignores SIGPIPE. Returns
- * the handed-over state, or NULL when this is a new connection.
+ * keeps client_line to send on a failure, and ignores SIGPIPE. On a new
+ * connection, puts the options of "-C FILE" (common/argsfile.h, checked
+ * against the program's optstring) in its place, or fails (EX_CONFIG,
+ * EX_NOINPUT). Returns the handed-over state, or NULL when this is a new
+ * connection.
  */
 struct tls_state;
 const struct tls_state *startup_begin(const char *prog,
-	    const char *client_line, int *argc, char ***argv);
+	    const char *client_line, const char *optstring, int *argc,
+	    char ***argv);
 /*
  * Takes option opt with argument arg into o when it is one of
  * STARTUP_OPTSTRING's (true), else leaves it to the program (false).

@@ -21,7 +21,8 @@ main(int argc, char **argv)
 	int opt;
 
 	resumed = startup_begin("pop3d",
-	    "-ERR [SYS/TEMP] Service not available\r\n", &argc, &argv);
+	    "-ERR [SYS/TEMP] Service not available\r\n", STARTUP_OPTSTRING,
+	    &argc, &argv);
 	cfg.opts = (struct startup_opts){
 		.spool_dir = POP_SPOOL_DEFAULT,
 		.users_file = POP_USERS_DEFAULT,
@@ -33,7 +34,8 @@ main(int argc, char **argv)
 	cfg.argv = argv;
 	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING)) != -1)
 		if (!startup_option(&cfg.opts, opt, optarg))
-			startup_bad_option(opt, "usage: pop3d [-lP] [-s spool] "
+			startup_bad_option(opt, "usage: pop3d [-C options-file] "
+			    "[-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
 			    "[-w secs] [-T tls-engine] [-H proxies]");
 	if (optind != argc)

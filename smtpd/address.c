@@ -106,6 +106,14 @@ address_domain(const char *s, bool utf8)
 	}
 }
 
+bool
+address_is_domain(const char *s)
+{
+	size_t n = address_domain(s, false);
+
+	return n > 0 && s[n] == '\0';
+}
+
 /*
  * address-literal = "[" (IPv4 / "IPv6:" IPv6 / tag ":" dcontent) "]".
  * Returns the length taken, brackets included, or 0.

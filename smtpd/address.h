@@ -31,6 +31,12 @@ struct smtp_path {
 size_t	address_parse_path(const char *s, bool utf8, bool allow_no_domain,
 	    struct smtp_path *out);
 
+/*
+ * Whether s is a domain name as RFC 5321 writes one (LDH labels of at
+ * most 63, dots between them, SMTP_DOMAIN_MAX in all): what -d takes.
+ */
+bool	address_is_domain(const char *s);
+
 /* A path as a log field value, escaped into buf (common/log.h): buf. */
 #define SMTP_LOG_PATH_SIZE	LOG_ESCAPED_SIZE(SMTP_PATH_MAX)
 const char *smtp_log_path(const struct smtp_path *p, char *buf, size_t size);

@@ -14,8 +14,12 @@
 #include "common/log.h"
 #include "common/size.h"
 #include "common/startup.h"
+#include "smtpd/address.h"
 #include "smtpd/smtpd.h"
 #include "spool/spool.h"
+
+/* SPEC 2: the common options and smtpd's own. */
+#define SMTPD_OPTSTRING	STARTUP_OPTSTRING "d:z:r:a:c:x:f:q:R:"
 
 static void smtp_config_addressing(struct smtpd_config *cfg,
 	    const char *aliases_file);
@@ -96,8 +100,7 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 	const char *aliases_file = NULL;
 	int opt;
 
-	while ((opt = getopt(argc, argv, STARTUP_OPTSTRING "d:z:r:a:c:x:f:q:R:")) !=
-	    -1) {
+	while ((opt = getopt(argc, argv, SMTPD_OPTSTRING)) != -1) {
 		if (startup_option(&cfg->opts, opt, optarg))
 			continue;
 		switch (opt) {
@@ -105,6 +108,11 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 			if (cfg->domain_count == SMTP_DOMAINS_MAX)
 				startup_fatal(EX_USAGE, "-d: at most %d domains",
 				    SMTP_DOMAINS_MAX);
+			/* xinetd splits a quoted -f at its blanks: a stray
+			 * word must not become a local domain */
+			if (!address_is_domain(optarg))
+				startup_fatal(EX_USAGE, "-d %s: not a domain "
+				    "name", optarg);
 			cfg->domains[cfg->domain_count++] = optarg;
 			break;
 		case 'z':
@@ -134,7 +142,8 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 			smtp_reserve_option(&cfg->reserve, optarg);
 			break;
 		default:
-			startup_bad_option(opt, "usage: smtpd [-lP] [-s spool] "
+			startup_bad_option(opt, "usage: smtpd [-C options-file] "
+			    "[-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
 			    "[-w secs] [-T tls-engine] [-H proxies] [-d domain]... "
 			    "[-z bytes] [-r count] [-q bytes] [-R bytes|N%] "
@@ -181,7 +190,7 @@ main(int argc, char **argv)
 	const struct tls_state *resumed;
 
 	resumed = startup_begin("smtpd", "421 4.3.0 Service not available\r\n",
-	    &argc, &argv);
+	    SMTPD_OPTSTRING, &argc, &argv);
 	cfg = (struct smtpd_config){
 		.opts = {
 			.spool_dir = SMTP_SPOOL_DEFAULT,

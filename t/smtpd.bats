@@ -340,6 +340,61 @@ PY
 	done
 }
 
+@test "-C FILE: options one a line, the argument the rest of the line (no quoting); bad lines refused with the line" {
+	args="$BATS_TEST_TMPDIR/smtpd.args"
+	# what xinetd's server_args cannot carry: a filter command with
+	# blanks and quotes in it, on a line of its own
+	printf '%s\n' '# the options of smtpd' '' "  -n mx.example.org  " \
+	    '-d example.org' "-s $SPOOL/mail" "-p $USERS" \
+	    "-f /bin/sh -c 'echo \"X-Args: \$1 \$2\"' sh one 'two three'" \
+	    >"$args"
+	[ "$(id -u)" -ne 0 ] || echo '-U nobody' >>"$args"
+	run bash -c 'printf "$0" | "$@" | tr -d "\r"' \
+	    'EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n' \
+	    "$BIN/smtpd" -C "$args"
+	echo "$output"
+	echo "$output" | grep -qx '220 mx.example.org ESMTP'
+	echo "$output" | grep -q '^250 2.0.0 OK'
+	grep -qx "X-Args: one two three" "$SPOOL/mail/alice"
+	# the command line after -C adds to the file's options
+	run bash -c 'printf "QUIT\r\n" | "$@" | tr -d "\r"' _ "$BIN/smtpd" -C "$args" -n other.example
+	echo "$output" | grep -qx '220 other.example ESMTP'
+	# pop3d reads its own
+	grep -v '^-[df]' "$args" >"$BATS_TEST_TMPDIR/pop3d.args"
+	run bash -c 'printf "QUIT\r\n" | "$@" | tr -d "\r"' _ "$BIN/pop3d" -C "$BATS_TEST_TMPDIR/pop3d.args"
+	echo "$output" | grep -q '^+OK .*mx.example.org'
+	# each bad line names the file and the line, exit 78, nothing on the
+	# socket but the failure line
+	for case in '-q|-q needs an argument' '-P yes|-P takes no argument' \
+	    '-lP|-l and its argument need a blank' '-Z 1|-Z is not an option' \
+	    'spool /var/mail|spool is not an option' '-C other|-C is not an option'; do
+		printf '%s\n' '# first' "${case%%|*}" >"$BATS_TEST_TMPDIR/bad"
+		"$BIN/smtpd" -C "$BATS_TEST_TMPDIR/bad" -l </dev/null \
+		    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" && false || [ $? -eq 78 ]
+		grep -q '^421 4.3.0 Service not available' "$BATS_TEST_TMPDIR/out"
+		[ ! -s "$BATS_TEST_TMPDIR/err" ]
+		run script -qc "$BIN/smtpd -C $BATS_TEST_TMPDIR/bad" /dev/null </dev/null
+		echo "$output" | grep -q "bad line 2: ${case#*|}"
+	done
+	run "$BIN/pop3d" -C "$BATS_TEST_TMPDIR/none" </dev/null
+	[ "$status" -eq 66 ]
+	head -c 5000 /dev/zero | tr '\0' '#' >"$BATS_TEST_TMPDIR/big"
+	run "$BIN/pop3d" -C "$BATS_TEST_TMPDIR/big" </dev/null
+	[ "$status" -eq 66 ]
+}
+
+@test "-d takes domain names only: a stray word of a split quoted option is refused at start" {
+	for bad in "127.0.0.1'" 'example..org' '-example.org' 'exa_mple.org' \
+	    'example.org.' "$(printf 'a%.0s' {1..64}).org" ''; do
+		run script -qc "$BIN/smtpd $(printf '%q ' "${SMTPD_ARGS[@]}") -d $(printf '%q' "$bad")" /dev/null </dev/null
+		echo "$bad: $output"
+		echo "$output" | grep -q 'not a domain name'
+		echo "$output" | grep -q '^421 '
+	done
+	run bash -c 'printf "QUIT\r\n" | "$@"' _ "$BIN/smtpd" "${SMTPD_ARGS[@]}" -d mail-1.Example.ORG -d localhost
+	echo "$output" | grep -q '^221'
+}
+
 @test "a 50 MB one-line message: delivered, peak RSS bounded" {
 	[ "${SANITIZE:-0}" = 1 ] && skip "sanitizer runtimes inflate RSS"
 	{ printf "$HEAD"; head -c 50000000 /dev/zero | tr '\0' x; printf '\r\n.\r\nQUIT\r\n'; } >"$BATS_TEST_TMPDIR/big"

@@ -202,8 +202,8 @@ main(void)
 		    "TCP over ::1: %s", p.addr);
 		CHECK(connect_and_identify(AF_INET6, "::ffff:127.0.0.1", false,
 		    &p) == 0 && p.kind == PEER_LOOPBACK &&
-		    strcmp(p.addr, "::ffff:127.0.0.1") == 0,
-		    "v4-mapped: %s", p.addr);
+		    strcmp(p.addr, "127.0.0.1") == 0,
+		    "v4-mapped is named as IPv4: %s", p.addr);
 	} else {
 		printf("skipped: no ::1 on this host\n");
 	}
@@ -231,6 +231,10 @@ main(void)
 	peer_identify(&p, sv[0], NULL, deadline_in(0));
 	CHECK(p.kind == PEER_REMOTE && strcmp(p.addr, "2001:db8::7") == 0 &&
 	    !p.tls, "TCP6REMOTEIP (and a TCPREMOTEIP that is no address)");
+	setenv("TCP6REMOTEIP", "::ffff:192.0.2.8", 1);
+	peer_identify(&p, sv[0], NULL, deadline_in(0));
+	CHECK(p.kind == PEER_REMOTE && strcmp(p.addr, "192.0.2.8") == 0,
+	    "an IPv4-mapped client is named as IPv4: %s", p.addr);
 	unsetenv("TCPREMOTEIP");
 	unsetenv("TCP6REMOTEIP");
 	setenv("REMOTE_HOST", "198.51.100.4", 1);
