@@ -107,21 +107,21 @@ SBINDIR   := $(PREFIX)/sbin
 MANDIR    := $(PREFIX)/share/man/man8
 UNITDIR   := $(PREFIX)/lib/systemd/system
 XINETDDIR := /etc/xinetd.d
-# the TLS engine examples for -T (tls/), the spam filter hook for -f and
-# the fail2ban jail (mx/); an edited .conf or hook is kept
+# the options files (etc/), the TLS engines for -T (tls/), the spam
+# filter hook for -f and the fail2ban jail (mx/)
 TLSDIR    := /etc/mailservers
 F2BDIR    := /etc/fail2ban
 UNITS     := smtpd.socket smtpd@.service submission.socket \
              submission@.service pop3d.socket pop3d@.service
 XINETDS   := smtpd submission pop3d
-TLSFILES  := smtpd-starttls smtpd-starttls.conf pop3d-stls pop3d-stls.conf
+USERSFILE := /etc/mail/passwd
 # mx/ source:installed name under TLSDIR
 MXFILES   := spamassassin:spamassassin \
              fail2ban/jail.d/mailservers.conf:fail2ban-jail.conf
 
 .PHONY: all mutant run test test-musl check-sanitize check-portable valgrind bench bench-locks fuzz \
 	fuzz-seeds fuzz-campaign fuzz-afl \
-	install uninstall clean
+	stage install uninstall clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
 all: $(PROGRAMS) $(TEST_BINS)
@@ -350,44 +350,62 @@ fuzz-afl:
 	fuzz/seed.sh $(FUZZ_B)/seeds
 	AFL_QUICK=$(AFL_QUICK) fuzz/afl.sh $(AFL_SECONDS) $(AFL_ONLY)
 
-# The shipped service files name /usr/local/sbin; installed, they name
-# $(SBINDIR).
-install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(XINETDDIR) $(DESTDIR)$(TLSDIR)
-	install -m 0755 $(BIN)/smtpd $(BIN)/pop3d $(DESTDIR)$(SBINDIR)/
+# The files under /etc, as shipped (paths filled in for SBINDIR), staged
+# for scripts/conffiles.sh, which keeps what the operator edited.
+STAGE     := build/stage
+# checksums of the /etc files as last installed; MANIFEST= (a package
+# build) copies them without it
+MANIFEST  ?= $(DESTDIR)$(PREFIX)/share/mailservers/conffiles.md5
+ARGSFILES := smtpd.args submission.args pop3d.args aliases
+stage:
+	rm -rf $(STAGE)
+	install -d $(STAGE)$(XINETDDIR) $(STAGE)$(TLSDIR) \
+	    $(STAGE)$(F2BDIR)/filter.d
+	for f in $(XINETDS); do \
+	    sed 's|/usr/local/sbin|$(SBINDIR)|g' xinetd.d/$$f \
+	        >$(STAGE)$(XINETDDIR)/$$f || exit 1; done
+	for f in $(ARGSFILES); do cp etc/$$f $(STAGE)$(TLSDIR)/ || exit 1; done
+	for f in smtpd-starttls pop3d-stls; do \
+	    cp tls/engine $(STAGE)$(TLSDIR)/$$f && \
+	    chmod 0755 $(STAGE)$(TLSDIR)/$$f || exit 1; \
+	    sed 's|/usr/local/sbin|$(SBINDIR)|g' tls/$$f.conf \
+	        >$(STAGE)$(TLSDIR)/$$f.conf || exit 1; done
+	for p in $(MXFILES); do \
+	    cp -p mx/$${p%%:*} $(STAGE)$(TLSDIR)/$${p#*:} || exit 1; done
+	cp mx/fail2ban/filter.d/mailservers.conf $(STAGE)$(F2BDIR)/filter.d/
+	find $(STAGE) -type f ! -perm -u+x -exec chmod 0644 {} +
+	find $(STAGE) -type f -perm -u+x -exec chmod 0755 {} +
+
+# What is not under /etc is replaced on every install. The users file is
+# made once, empty, readable by the servers' group and nobody else.
+install: all stage
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BIN)/smtpd $(BIN)/pop3d tls/mailservers-cert \
+	    $(DESTDIR)$(SBINDIR)/
+	sed -i 's|/etc/mailservers|$(TLSDIR)|g' $(DESTDIR)$(SBINDIR)/mailservers-cert
 	install -m 0644 smtpd/smtpd.8 pop3d/pop3d.8 $(DESTDIR)$(MANDIR)/
 	for f in $(UNITS); do \
 	    sed 's|/usr/local/sbin|$(SBINDIR)|g' systemd/$$f \
 	        >$(DESTDIR)$(UNITDIR)/$$f && chmod 0644 $(DESTDIR)$(UNITDIR)/$$f \
 	        || exit 1; done
-	for f in $(XINETDS); do \
-	    sed 's|/usr/local/sbin|$(SBINDIR)|g' xinetd.d/$$f \
-	        >$(DESTDIR)$(XINETDDIR)/$$f && chmod 0644 $(DESTDIR)$(XINETDDIR)/$$f \
-	        || exit 1; done
-	for f in $(TLSFILES); do \
-	    t=$(DESTDIR)$(TLSDIR)/$$f; \
-	    case $$f in *.conf) [ -e $$t ] && continue; m=0644 ;; *) m=0755 ;; esac; \
-	    sed 's|/usr/local/sbin|$(SBINDIR)|g' tls/$$f >$$t && chmod $$m $$t \
-	        || exit 1; done
-	for p in $(MXFILES); do \
-	    f=$${p%%:*} t=$(DESTDIR)$(TLSDIR)/$${p#*:}; \
-	    [ -e $$t ] && continue; \
-	    case $$f in *.conf) m=0644 ;; *) m=0755 ;; esac; \
-	    install -m $$m mx/$$f $$t || exit 1; done
-	install -d $(DESTDIR)$(F2BDIR)/filter.d
-	install -m 0644 mx/fail2ban/filter.d/mailservers.conf \
-	    $(DESTDIR)$(F2BDIR)/filter.d/
+	scripts/conffiles.sh install $(STAGE) $(DESTDIR)/ $(MANIFEST)
+	@u=$(DESTDIR)$(USERSFILE); [ -e $$u ] || { \
+	    install -d $(DESTDIR)$(dir $(USERSFILE)) && \
+	    install -m 0640 /dev/null $$u && \
+	    { chgrp mail $$u 2>/dev/null || \
+	      echo "make install: chgrp mail $(USERSFILE) (the servers' group)"; }; }
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(SBINDIR)/pop3d \
+	    $(DESTDIR)$(SBINDIR)/mailservers-cert \
 	    $(DESTDIR)$(MANDIR)/smtpd.8 $(DESTDIR)$(MANDIR)/pop3d.8 \
-	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
-	    $(XINETDS:%=$(DESTDIR)$(XINETDDIR)/%) \
-	    $(TLSFILES:%=$(DESTDIR)$(TLSDIR)/%) \
-	    $(foreach p,$(MXFILES),$(DESTDIR)$(TLSDIR)/$(lastword $(subst :, ,$(p)))) \
-	    $(DESTDIR)$(F2BDIR)/filter.d/mailservers.conf
+	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
+	scripts/conffiles.sh uninstall $(DESTDIR)/ $(MANIFEST)
 	-rmdir $(DESTDIR)$(TLSDIR) 2>/dev/null
+	@u=$(DESTDIR)$(USERSFILE); if [ -s $$u ]; then \
+	    echo "make uninstall: kept $(USERSFILE), which holds your users"; \
+	elif [ -e $$u ]; then rm -f $$u; \
+	    rmdir $(DESTDIR)$(dir $(USERSFILE)) 2>/dev/null || true; fi
 
 clean:
 	rm -rf build

@@ -286,20 +286,28 @@ EOF
 	[ ! -e "$private/demo" ]
 }
 
-@test "make install DESTDIR=... PREFIX=/usr: the expected tree, paths filled in; man pages render cleanly; uninstall removes it" {
+@test "make install DESTDIR=... PREFIX=/usr: the expected tree, paths filled in, users file 0640; upgrades keep edited /etc files (.dist beside); uninstall keeps them and removes the jail link" {
 	dest="$BATS_TEST_TMPDIR/root"
-	env -u MAKEFLAGS -u MAKELEVEL make -C "$REPO" --no-print-directory -s \
-	    install DESTDIR="$dest" PREFIX=/usr >/dev/null
+	inst() {
+		env -u MAKEFLAGS -u MAKELEVEL make -C "$REPO" --no-print-directory -s \
+		    "$@" DESTDIR="$dest" PREFIX=/usr
+	}
+	inst install >/dev/null
 	(cd "$dest" && find . -type f | sort) >"$BATS_TEST_TMPDIR/tree"
 	cat "$BATS_TEST_TMPDIR/tree"
 	diff -u - "$BATS_TEST_TMPDIR/tree" <<'EOF'
 ./etc/fail2ban/filter.d/mailservers.conf
+./etc/mail/passwd
+./etc/mailservers/aliases
 ./etc/mailservers/fail2ban-jail.conf
 ./etc/mailservers/pop3d-stls
 ./etc/mailservers/pop3d-stls.conf
+./etc/mailservers/pop3d.args
 ./etc/mailservers/smtpd-starttls
 ./etc/mailservers/smtpd-starttls.conf
+./etc/mailservers/smtpd.args
 ./etc/mailservers/spamassassin
+./etc/mailservers/submission.args
 ./etc/xinetd.d/pop3d
 ./etc/xinetd.d/smtpd
 ./etc/xinetd.d/submission
@@ -309,38 +317,83 @@ EOF
 ./usr/lib/systemd/system/smtpd@.service
 ./usr/lib/systemd/system/submission.socket
 ./usr/lib/systemd/system/submission@.service
+./usr/sbin/mailservers-cert
 ./usr/sbin/pop3d
 ./usr/sbin/smtpd
+./usr/share/mailservers/conffiles.md5
 ./usr/share/man/man8/pop3d.8
 ./usr/share/man/man8/smtpd.8
 EOF
 	[ -x "$dest/usr/sbin/smtpd" ] && [ -x "$dest/usr/sbin/pop3d" ]
-	grep -qx 'ExecStart=/usr/sbin/smtpd -s /var/mail -p /etc/mail/passwd' "$dest/usr/lib/systemd/system/smtpd@.service"
-	grep -qx 'ExecStart=/usr/sbin/pop3d -s /var/mail -p /etc/mail/passwd' "$dest/usr/lib/systemd/system/pop3d@.service"
+	# xinetd and systemd read the same options file
+	for p in smtpd pop3d submission; do
+		grep -Eqx "ExecStart=/usr/sbin/(smtpd|pop3d) -C /etc/mailservers/$p.args" \
+		    "$dest/usr/lib/systemd/system/$p@.service"
+		grep -q "^	server_args	= -C /etc/mailservers/$p.args$" "$dest/etc/xinetd.d/$p"
+	done
 	grep -q '^	server		= /usr/sbin/smtpd$' "$dest/etc/xinetd.d/smtpd"
 	grep -q '^Accept=yes$' "$dest/usr/lib/systemd/system/pop3d.socket"
-	# submission (587) offers STARTTLS through the installed engine
+	# 587 stays off until there is a certificate
+	grep -q '^	disable		= yes$' "$dest/etc/xinetd.d/submission"
+	grep -q '^	disable		= no$' "$dest/etc/xinetd.d/smtpd"
+	grep -qx 'ConditionPathExists=/etc/mailservers/mail.key' "$dest/usr/lib/systemd/system/submission.socket"
 	grep -q '^ListenStream=587$' "$dest/usr/lib/systemd/system/submission.socket"
-	grep -qx 'ExecStart=/usr/sbin/smtpd -s /var/mail -p /etc/mail/passwd -T /etc/mailservers/smtpd-starttls' "$dest/usr/lib/systemd/system/submission@.service"
+	grep -qx -- '-T /etc/mailservers/smtpd-starttls' "$dest/etc/mailservers/submission.args"
 	grep -qx 'exec = /usr/sbin/smtpd' "$dest/etc/mailservers/smtpd-starttls.conf"
+	grep -qx 'key = /etc/mailservers/mail.key' "$dest/etc/mailservers/pop3d-stls.conf"
 	[ -x "$dest/etc/mailservers/smtpd-starttls" ] && [ -x "$dest/etc/mailservers/pop3d-stls" ]
 	[ -x "$dest/etc/mailservers/spamassassin" ]
 	grep -q '^failregex' "$dest/etc/fail2ban/filter.d/mailservers.conf"
-	# an edited engine configuration survives a second install
-	echo '; edited' >>"$dest/etc/mailservers/smtpd-starttls.conf"
+	# the users file: empty, root:mail 0640 (hashes are secrets)
+	[ "$(stat -c '%a %U:%G %s' "$dest/etc/mail/passwd")" = "640 root:mail 0" ]
+	# an upgrade: edited files kept with the new one beside (.dist) and
+	# said; unedited ones replaced; a removed one left removed
+	echo '-d example.org' >>"$dest/etc/mailservers/smtpd.args"
+	sed -i 's/disable		= yes/disable		= no/' "$dest/etc/xinetd.d/submission"
 	echo '# edited' >>"$dest/etc/mailservers/spamassassin"
-	env -u MAKEFLAGS -u MAKELEVEL make -C "$REPO" --no-print-directory -s \
-	    install DESTDIR="$dest" PREFIX=/usr >/dev/null
-	grep -qx '; edited' "$dest/etc/mailservers/smtpd-starttls.conf"
+	rm "$dest/etc/xinetd.d/pop3d"
+	# as if an older version had shipped another aliases file
+	echo '# an older shipped version' >>"$dest/etc/mailservers/aliases"
+	sum=$(md5sum <"$dest/etc/mailservers/aliases" | cut -d' ' -f1)
+	sed -i "s|^[0-9a-f]* /etc/mailservers/aliases$|$sum /etc/mailservers/aliases|" \
+	    "$dest/usr/share/mailservers/conffiles.md5"
+	run inst install
+	echo "$output"
+	echo "$output" | grep -qx 'make install: kept your edited /etc/mailservers/smtpd.args; the new version is /etc/mailservers/smtpd.args.dist'
+	echo "$output" | grep -qx 'make install: kept your edited /etc/xinetd.d/submission; the new version is /etc/xinetd.d/submission.dist'
+	echo "$output" | grep -q 'kept your edited /etc/mailservers/spamassassin'
+	echo "$output" | grep -qx 'make install: /etc/xinetd.d/pop3d was removed after an install: left removed'
+	! echo "$output" | grep -q aliases
+	grep -qx -- '-d example.org' "$dest/etc/mailservers/smtpd.args"
+	cmp "$REPO/etc/smtpd.args" "$dest/etc/mailservers/smtpd.args.dist"
+	grep -q '^	disable		= no$' "$dest/etc/xinetd.d/submission"
 	grep -qx '# edited' "$dest/etc/mailservers/spamassassin"
+	[ ! -e "$dest/etc/xinetd.d/pop3d" ]
+	cmp "$REPO/etc/aliases" "$dest/etc/mailservers/aliases"
+	[ ! -e "$dest/etc/mailservers/aliases.dist" ]
+	# a second upgrade still tells the edits from the shipped version
+	run inst install
+	echo "$output" | grep -q 'kept your edited /etc/mailservers/smtpd.args'
 	for page in "$dest"/usr/share/man/man8/*.8; do
 		run groff -man -ww -z "$page"
 		echo "$page: $output"
 		[ "$status" -eq 0 ] && [ -z "$output" ]
 	done
-	env -u MAKEFLAGS -u MAKELEVEL make -C "$REPO" --no-print-directory -s \
-	    uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
-	[ -z "$(find "$dest" -type f)" ]
+	mkdir -p "$dest/etc/fail2ban/jail.d"
+	ln -s /etc/mailservers/fail2ban-jail.conf "$dest/etc/fail2ban/jail.d/mailservers.conf"
+	echo 'alice:{PLAIN}x' >>"$dest/etc/mail/passwd"
+	run inst uninstall
+	echo "$output"
+	echo "$output" | grep -q 'kept your edited /etc/mailservers/smtpd.args'
+	echo "$output" | grep -q 'removed the fail2ban jail link'
+	echo "$output" | grep -q 'kept /etc/mail/passwd'
+	(cd "$dest" && find . -type f -o -type l | sort) >"$BATS_TEST_TMPDIR/left"
+	diff -u - "$BATS_TEST_TMPDIR/left" <<'EOF'
+./etc/mail/passwd
+./etc/mailservers/smtpd.args
+./etc/mailservers/spamassassin
+./etc/xinetd.d/submission
+EOF
 }
 
 @test "the shipped systemd units pass systemd-analyze verify" {

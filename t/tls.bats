@@ -354,20 +354,27 @@ PY
 	[ "$(id -u)" -eq 0 ] || skip "xinetd runs the services as user mail: needs root"
 	etc="$TLS/etc" dir="$BATS_TEST_TMPDIR/xinetd"
 	mkdir -p "$etc" "$dir/d"
-	for f in smtpd-starttls smtpd-starttls.conf; do
-		sed -e "s|/etc/mailservers|$etc|g" -e "s|/usr/local/sbin|$BIN|g" \
-		    -e "s|^cert = .*|cert = $TLS/cert.pem|" \
-		    -e "s|^key = .*|key = $TLS/key.pem|" "$REPO/tls/$f" >"$etc/$f"
-	done
+	cp "$REPO/tls/engine" "$etc/smtpd-starttls"
+	sed -e "s|/usr/local/sbin|$BIN|g" \
+	    -e "s|^cert = .*|cert = $TLS/cert.pem|" \
+	    -e "s|^key = .*|key = $TLS/key.pem|" "$REPO/tls/smtpd-starttls.conf" \
+	    >"$etc/smtpd-starttls.conf"
 	chmod 0755 "$etc" "$etc/smtpd-starttls"
 	chown mail "$SPOOL/mail"
 	PORT=$(free_port)
+	# the shipped options file, its placeholders filled in as the
+	# operator does; the service shipped off until there is a certificate
+	sed -e "s|^#-n .*|-n test.example|" -e "s|^-s /var/mail|-s $SPOOL/mail|" \
+	    -e "s|^-p /etc/mail/passwd|-p $USERS|" -e "/^-a /d" \
+	    -e "s|/etc/mailservers|$etc|g" "$REPO/etc/submission.args" >"$etc/submission.args"
+	grep -qx -- "-T $etc/smtpd-starttls" "$etc/submission.args"
+	grep -q '^	disable		= yes$' "$REPO/xinetd.d/submission"
 	sed -e "s|/etc/mailservers|$etc|g" -e "s|/usr/local/sbin|$BIN|g" \
-	    -e "s|-s /var/mail -p /etc/mail/passwd|-n test.example -s $SPOOL/mail -p $USERS|" \
+	    -e "s|^\(\tdisable\t*=\).*|\1 no|" \
 	    -e "s|^{|{\n\ttype = UNLISTED\n\tport = $PORT\n\tbind = 127.0.0.1\n\tpassenv = ASAN_OPTIONS UBSAN_OPTIONS|" \
 	    "$REPO/xinetd.d/submission" >"$dir/d/submission"
 	cat "$dir/d/submission"
-	grep -q -- "-T $etc/smtpd-starttls$" "$dir/d/submission"
+	grep -q -- "-C $etc/submission.args$" "$dir/d/submission"
 	xinetd_start "$dir"
 	wait_port 127.0.0.1 "$PORT"
 	run python3 - "$PORT" <<'PY'

@@ -58,6 +58,7 @@ xinetd_service() {
 	shift 3 2>/dev/null || shift $#
 	case "$bind" in *:*) flags="\n\tflags = IPv6" ;; esac
 	sed -e "s|^\(\tserver\t*=\).*|\1 $BIN/$prog|" \
+	    -e "s|^\(\tdisable\t*=\).*|\1 no|" \
 	    -e "s|^\(\tserver_args\t*=\).*|\1 -n test.example -s $SPOOL/mail -p $USERS $*|" \
 	    -e "s|^{|{\n\ttype = UNLISTED\n\tport = $port\n\tbind = $bind$flags\n\tpassenv = ASAN_OPTIONS UBSAN_OPTIONS|" \
 	    "$REPO/xinetd.d/$prog"
