@@ -121,7 +121,7 @@ MXFILES   := spamassassin:spamassassin \
 
 .PHONY: all mutant run test test-musl check-sanitize check-portable valgrind bench bench-locks fuzz \
 	fuzz-seeds fuzz-campaign fuzz-afl \
-	stage install uninstall clean
+	stage install uninstall deb clean
 # Keep the tools' objects: they are intermediates of a pattern chain.
 .SECONDARY:
 all: $(PROGRAMS) $(TEST_BINS)
@@ -383,7 +383,8 @@ install: all stage
 	install -m 0755 $(BIN)/smtpd $(BIN)/pop3d tls/mailservers-cert \
 	    $(DESTDIR)$(SBINDIR)/
 	sed -i 's|/etc/mailservers|$(TLSDIR)|g' $(DESTDIR)$(SBINDIR)/mailservers-cert
-	install -m 0644 smtpd/smtpd.8 pop3d/pop3d.8 $(DESTDIR)$(MANDIR)/
+	install -m 0644 smtpd/smtpd.8 pop3d/pop3d.8 tls/mailservers-cert.8 \
+	    $(DESTDIR)$(MANDIR)/
 	for f in $(UNITS); do \
 	    sed 's|/usr/local/sbin|$(SBINDIR)|g' systemd/$$f \
 	        >$(DESTDIR)$(UNITDIR)/$$f && chmod 0644 $(DESTDIR)$(UNITDIR)/$$f \
@@ -399,6 +400,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(SBINDIR)/pop3d \
 	    $(DESTDIR)$(SBINDIR)/mailservers-cert \
 	    $(DESTDIR)$(MANDIR)/smtpd.8 $(DESTDIR)$(MANDIR)/pop3d.8 \
+	    $(DESTDIR)$(MANDIR)/mailservers-cert.8 \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
 	scripts/conffiles.sh uninstall $(DESTDIR)/ $(MANIFEST)
 	-rmdir $(DESTDIR)$(TLSDIR) 2>/dev/null
@@ -406,6 +408,23 @@ uninstall:
 	    echo "make uninstall: kept $(USERSFILE), which holds your users"; \
 	elif [ -e $$u ]; then rm -f $$u; \
 	    rmdir $(DESTDIR)$(dir $(USERSFILE)) 2>/dev/null || true; fi
+
+# make deb: a Debian package (debhelper, debian/), built from a copy of
+# the tree without build/, into build/deb/. DEB_VERSION names it.
+DEB_VERSION ?= 0.1.$(shell git rev-list --count HEAD 2>/dev/null || echo 0)
+deb:
+	@scripts/need.sh deb
+	rm -rf build/deb
+	mkdir -p build/deb/src
+	tar --exclude=./build --exclude=./.git --exclude=./demo -cf - . | \
+	    tar -xf - -C build/deb/src
+	printf '%s\n' "mailservers ($(DEB_VERSION)) unstable; urgency=medium" '' \
+	    '  * Built from the tree by make deb.' '' \
+	    " -- smtpd and pop3d maintainers <mailservers@example.org>  $$(date -R)" \
+	    >build/deb/src/debian/changelog
+	cd build/deb/src && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+	    { tail -n 40 ../build.log; exit 1; }
+	@ls build/deb/*.deb
 
 clean:
 	rm -rf build

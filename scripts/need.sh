@@ -1,5 +1,5 @@
 #!/bin/sh
-# need.sh test|ci|run|bench|musl|afl: installs the Debian packages that make test
+# need.sh test|ci|run|bench|musl|afl|deb: installs the Debian packages that make test
 # (CI's further stages, make run, make bench) need and this machine lacks,
 # quietly, when run as root; otherwise names them and the command that
 # would install them, and goes on (the tests that need a missing program
@@ -18,6 +18,8 @@ swaks:swaks msmtp:msmtp mpop:mpop fetchmail:fetchmail
 glusterfsd:glusterfs-server glusterfs:glusterfs-client
 spamd:spamd spamc:spamc tcpserver:ucspi-tcp fail2ban-regex:fail2ban
 unshare:util-linux doveadm:dovecot-core haproxy:haproxy
+rsyslogd:rsyslog iptables:iptables nsenter:util-linux
+dh:debhelper dpkg-buildpackage:dpkg-dev lintian:lintian
 "
 build_needs="cc:gcc /usr/include/crypt.h:libcrypt-dev"
 ci_needs="make:make clang:clang valgrind:valgrind"
@@ -27,6 +29,8 @@ run_needs="systemd-socket-activate:systemd curl:curl runuser:util-linux"
 musl_needs="musl-gcc:musl-tools curl:curl"
 # make fuzz-afl
 afl_needs="afl-fuzz:afl++ afl-clang-fast:afl++ clang:clang"
+# make deb
+deb_needs="dh:debhelper dpkg-buildpackage:dpkg-dev cc:gcc /usr/include/crypt.h:libcrypt-dev"
 # make bench installs its peer servers itself (bench/peers.py)
 bench_needs="python3:python3 mkpasswd:whois /usr/bin/time:time"
 
@@ -37,7 +41,8 @@ musl) needs="$build_needs $musl_needs" ;;
 afl) needs="$build_needs $afl_needs" ;;
 run) needs="$build_needs $run_needs" ;;
 bench) needs="$build_needs $bench_needs" ;;
-*) echo "usage: $0 test|ci|run|bench|musl|afl" >&2; exit 64 ;;
+deb) needs="$deb_needs" ;;
+*) echo "usage: $0 test|ci|run|bench|musl|afl|deb" >&2; exit 64 ;;
 esac
 
 missing=

@@ -321,6 +321,7 @@ EOF
 ./usr/sbin/pop3d
 ./usr/sbin/smtpd
 ./usr/share/mailservers/conffiles.md5
+./usr/share/man/man8/mailservers-cert.8
 ./usr/share/man/man8/pop3d.8
 ./usr/share/man/man8/smtpd.8
 EOF
