@@ -21,7 +21,7 @@ unshare:util-linux doveadm:dovecot-core haproxy:haproxy
 rsyslogd:rsyslog iptables:iptables nsenter:util-linux
 dh:debhelper dpkg-buildpackage:dpkg-dev lintian:lintian
 "
-build_needs="cc:gcc /usr/include/crypt.h:libcrypt-dev"
+build_needs="cc:gcc /usr/include/stdio.h:libc6-dev /usr/include/crypt.h:libcrypt-dev"
 ci_needs="make:make clang:clang valgrind:valgrind"
 # make run serves through systemd-socket-activate and prints curl commands
 run_needs="systemd-socket-activate:systemd curl:curl runuser:util-linux"

@@ -49,6 +49,19 @@ setup() {
 	NETNS_EXEC=(ip netns exec "$OP_NS")
 }
 
+# deliver TEXT: a message to alice@example.org on port 25, from the
+# client's namespace.
+deliver() {
+	run op_client python3 -c '
+import smtplib, sys
+s = smtplib.SMTP(sys.argv[1], 25, timeout=30)
+s.sendmail("bob@remote.example", ["alice@example.org"], "Subject: test\r\n\r\n%s\r\n" % sys.argv[2])
+s.quit()
+print("ok")' "$OP_SERVER" "$1"
+	echo "$output"
+	[ "${lines[-1]}" = ok ]
+}
+
 @test "make deb builds a package lintian finds no error or warning in: static binaries, conffiles for all of /etc, man pages, README" {
 	deb=$(ls "$DEBS"/mailservers_1.0.1_*.deb)
 	run lintian --fail-on error,warning "$deb"
@@ -100,14 +113,7 @@ setup() {
 	op sed -i 's/^\(\s*disable\s*=\s*\)yes/\1no/' /etc/xinetd.d/smtpd
 	op service xinetd start
 	wait_port "$OP_SERVER" 25
-	run op_client python3 -c '
-import smtplib, sys
-s = smtplib.SMTP(sys.argv[1], 25, timeout=30)
-s.sendmail("bob@remote.example", ["alice@example.org"], "Subject: v1\r\n\r\nbefore the upgrade\r\n")
-s.quit()
-print("ok")' "$OP_SERVER"
-	echo "$output"
-	[ "${lines[-1]}" = ok ]
+	deliver "before the upgrade"
 	op grep -q '^before the upgrade$' /var/mail/alice
 }
 
@@ -120,14 +126,7 @@ print("ok")' "$OP_SERVER"
 	op grep -q '^	disable		= no$' /etc/xinetd.d/smtpd
 	op grep -qx '# a comment the newer version added' /etc/mailservers/smtpd.args.dpkg-dist
 	op grep -q '^alice:' /etc/mail/passwd
-	run op_client python3 -c '
-import smtplib, sys
-s = smtplib.SMTP(sys.argv[1], 25, timeout=30)
-s.sendmail("bob@remote.example", ["alice@example.org"], "Subject: v2\r\n\r\nafter the upgrade\r\n")
-s.quit()
-print("ok")' "$OP_SERVER"
-	echo "$output"
-	[ "${lines[-1]}" = ok ]
+	deliver "after the upgrade"
 	op grep -q '^before the upgrade$' /var/mail/alice
 	op grep -q '^after the upgrade$' /var/mail/alice
 }

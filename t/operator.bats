@@ -54,6 +54,15 @@ py() {
 	op_client python3 -c "$script" "$OP_SERVER" "$@"
 }
 
+# What runs before the README's blocks: the two stand-ins (header).
+prelude() {
+	echo 'set -ex'
+	echo 'export DEBIAN_FRONTEND=noninteractive'
+	# what alice would type at mkpasswd's prompt
+	echo "mkpasswd() { command mkpasswd \"\$@\" -s <<<'$PASSWORD'; }"
+	echo 'apt-get() { command apt-get -o APT::Get::Upgrade=false "$@"; }'
+}
+
 SMTP_TLS='
 import smtplib, ssl, sys
 from email.message import EmailMessage
@@ -68,6 +77,14 @@ def msg(subject, body, sender="bob@remote.example", to="alice@example.org"):
     m["Date"], m["Message-ID"] = formatdate(), make_msgid(domain="remote.example")
     m.set_content(body + "\n")
     return m.as_bytes().replace(b"\n", b"\r\n")
+# bob@remote.example sends alice a message on 25 under STARTTLS
+def deliver(body):
+    s = smtplib.SMTP(sys.argv[1], 25, timeout=60)
+    s.ehlo("client.example")
+    s.starttls(context=ctx)
+    s.ehlo("client.example")
+    s.sendmail("bob@remote.example", ["alice@example.org"], msg("news", body))
+    s.quit()
 '
 
 @test "the README's Deploying steps run word for word on a fresh copy of the machine" {
@@ -82,14 +99,7 @@ def msg(subject, body, sender="bob@remote.example", to="alice@example.org"):
 	awk '/^# README.md line/ { n++ } { b[n] = b[n] $0 "\n" } END { printf "%s", b[n] }' \
 	    "$BATS_FILE_TMPDIR/steps.sh" >"$BATS_FILE_TMPDIR/upgrade.sh"
 	grep -q 'service xinetd reload' "$BATS_FILE_TMPDIR/upgrade.sh"
-	{
-		echo 'set -ex'
-		echo 'export DEBIAN_FRONTEND=noninteractive'
-		# what alice would type at mkpasswd's prompt
-		echo "mkpasswd() { command mkpasswd \"\$@\" -s <<<'$PASSWORD'; }"
-		echo 'apt-get() { command apt-get -o APT::Get::Upgrade=false "$@"; }'
-		cat "$BATS_FILE_TMPDIR/deploy.sh"
-	} | op bash -s >"$BATS_FILE_TMPDIR/deploy.log" 2>&1 || {
+	{ prelude; cat "$BATS_FILE_TMPDIR/deploy.sh"; } | op bash -s >"$BATS_FILE_TMPDIR/deploy.log" 2>&1 || {
 		tail -n 60 "$BATS_FILE_TMPDIR/deploy.log"
 		false
 	}
@@ -119,6 +129,8 @@ s.quit()
 print("ok")'
 	echo "$output"
 	[ "${lines[-1]}" = ok ]
+	# the greeting and EHLO name the host (-n), not its short name
+	echo "$output" | grep -q "('$OP_SERVER', 25) mail.example.org\$"
 	op cat /var/mail/alice
 	# one copy: postmaster is alice
 	[ "$(op grep -c '^over STARTTLS$' /var/mail/alice)" -eq 1 ]
@@ -201,9 +213,11 @@ except smtplib.SMTPDataError as e:
 	echo "$output" | grep -q '^554 5.7.1 Message looks like spam'
 	op grep -qx -- '-f /etc/mailservers/spamassassin -d 127.0.0.1' /etc/mailservers/smtpd.args
 	! op grep -q GTUBE /var/mail/alice
-	# the hook runs spamc as mail, whose home is /var/mail
+	# smtpd's user is mail, whose home is /var/mail: spamd must not keep
+	# its state there (only the spool's own dot files are)
 	op ls -la /var/mail
-	[ -z "$(op find /var/mail -mindepth 1 -name '.*')" ]
+	! op test -e /var/mail/.spamassassin
+	[ -z "$(op find /var/mail -mindepth 1 -name '.*' ! -name '.alice.journal' ! -name '.alice.pop')" ]
 }
 
 @test "an unreadable key: STARTTLS fails and the mail log says why" {
@@ -277,12 +291,7 @@ except OSError as e:
 	op test -e /etc/mailservers/smtpd.args.dist
 	sleep 1
 	run py "$SMTP_TLS"'
-s = smtplib.SMTP(sys.argv[1], 25, timeout=60)
-s.ehlo("client.example")
-s.starttls(context=ctx)
-s.ehlo("client.example")
-s.sendmail("bob@remote.example", ["alice@example.org"], msg("after", "after the upgrade"))
-s.quit()
+deliver("after the upgrade")
 print("ok")'
 	echo "$output"
 	[ "${lines[-1]}" = ok ]
@@ -293,9 +302,7 @@ print("ok")'
 	readme_blocks step-tcpserver >"$BATS_FILE_TMPDIR/tcpserver.sh"
 	cat "$BATS_FILE_TMPDIR/tcpserver.sh"
 	grep -q -- '-U mail' "$BATS_FILE_TMPDIR/tcpserver.sh"
-	{ echo 'set -ex'; echo 'export DEBIAN_FRONTEND=noninteractive'
-	    echo 'apt-get() { command apt-get -o APT::Get::Upgrade=false "$@"; }'
-	    cat "$BATS_FILE_TMPDIR/tcpserver.sh"; } |
+	{ prelude; cat "$BATS_FILE_TMPDIR/tcpserver.sh"; } |
 	    op bash -s >"$BATS_FILE_TMPDIR/tcpserver.log" 2>&1 || {
 		cat "$BATS_FILE_TMPDIR/tcpserver.log"
 		false
@@ -304,12 +311,7 @@ print("ok")'
 	wait_port "$OP_SERVER" 110
 	run py "$SMTP_TLS"'
 import poplib
-s = smtplib.SMTP(sys.argv[1], 25, timeout=60)
-s.ehlo("client.example")
-s.starttls(context=ctx)
-s.ehlo("client.example")
-s.sendmail("bob@remote.example", ["alice@example.org"], msg("t", "through tcpserver"))
-s.quit()
+deliver("through tcpserver")
 p = poplib.POP3(sys.argv[1], 110, timeout=30)
 p.stls(context=ctx)
 p.user("alice")
