@@ -142,8 +142,8 @@ smtp_configure(struct smtpd_config *cfg, int argc, char **argv)
 			smtp_reserve_option(&cfg->reserve, optarg);
 			break;
 		default:
-			startup_bad_option(opt, "usage: smtpd [-C options-file] "
-			    "[-lP] [-s spool] "
+			startup_bad_option(opt, "usage: smtpd "
+			    "[-C options-file] [-lP] [-s spool] "
 			    "[-p users] [-n name] [-t secs] [-U user] "
 			    "[-w secs] [-T tls-engine] [-H proxies] [-d domain]... "
 			    "[-z bytes] [-r count] [-q bytes] [-R bytes|N%] "
