@@ -74,16 +74,16 @@ peer_set(struct peer *p, const char *addr)
 {
 	struct in6_addr a6;
 	struct in_addr a4;
+	bool v6;
 
 	if (addr == NULL || strlen(addr) >= sizeof p->addr)
 		return false;
-	if (inet_pton(AF_INET6, addr, &a6) == 1 &&
-	    IN6_IS_ADDR_V4MAPPED(&a6)) {
+	v6 = inet_pton(AF_INET6, addr, &a6) == 1;
+	if (v6 && IN6_IS_ADDR_V4MAPPED(&a6)) {
 		memcpy(&a4, &a6.s6_addr[12], sizeof a4);
 		if (inet_ntop(AF_INET, &a4, p->addr, sizeof p->addr) == NULL)
 			return false;
-	} else if (inet_pton(AF_INET, addr, &a4) == 1 ||
-	    inet_pton(AF_INET6, addr, &a6) == 1)
+	} else if (v6 || inet_pton(AF_INET, addr, &a4) == 1)
 		strcpy(p->addr, addr);
 	else
 		return false;

@@ -30,12 +30,12 @@ install)
 			install -m "$mode" "$src" "$dst"
 			continue
 		fi
-		new=$(sum "$src") old=$(recorded "/$rel")
-		if [ ! -e "$dst" ] && [ -n "$old" ]; then
+		new=$(sum "$src") old=$(recorded "/$rel") cur=
+		[ ! -e "$dst" ] || cur=$(sum "$dst")
+		if [ -z "$cur" ] && [ -n "$old" ]; then
 			echo "make install: /$rel was removed after an install: left removed"
 			echo "$old /$rel" >>"$new_manifest"
-		elif [ ! -e "$dst" ] || [ "$(sum "$dst")" = "$new" ] ||
-		    [ "$(sum "$dst")" = "$old" ]; then
+		elif [ -z "$cur" ] || [ "$cur" = "$new" ] || [ "$cur" = "$old" ]; then
 			install -m "$mode" "$src" "$dst"
 			rm -f "$dst.dist"
 			echo "$new /$rel" >>"$new_manifest"

@@ -69,14 +69,20 @@ serve() {
 	done
 }
 
+# python_in [netns] ARGS...: the Python script on stdin, with ARGS, in
+# the test's namespace when the first word is netns.
+python_in() {
+	if [ "$1" = netns ]; then
+		shift
+		ip netns exec "$NS" python3 - "$@"
+	else
+		python3 - "$@"
+	fi
+}
+
 # talk [netns] ADDR PORT LINES...: one session; the replies, without CR.
 talk() {
-	local in_ns=()
-	if [ "$1" = netns ]; then
-		in_ns=(ip netns exec "$NS")
-		shift
-	fi
-	"${in_ns[@]}" python3 - "$@" <<'PY'
+	python_in "$@" <<'PY'
 import socket, sys, time
 addr, port, lines = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 s = socket.create_connection((addr, port), timeout=10)
@@ -146,12 +152,7 @@ PY
 # in Python) and after WAIT seconds (default 0.3) ends its side; prints
 # what came back, "(nothing)" when the server closed without a byte.
 raw() {
-	local in_ns=()
-	if [ "$1" = netns ]; then
-		in_ns=(ip netns exec "$NS")
-		shift
-	fi
-	"${in_ns[@]}" python3 - "$@" <<'PY'
+	python_in "$@" <<'PY'
 import socket, sys, time
 addr, port = sys.argv[1], int(sys.argv[2])
 data = sys.argv[3].encode().decode("unicode_escape").encode("latin-1")
